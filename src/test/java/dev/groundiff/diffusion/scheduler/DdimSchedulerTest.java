@@ -127,4 +127,47 @@ class DdimSchedulerTest {
         GroundiffException e = assertThrows(GroundiffException.class, () -> s.step(x, 1000, x, 0, null));
         assertTrue(e.getMessage().contains("timestep 1000"), e.getMessage());
     }
+
+    @Test
+    void trailingAndLinspaceSpacingsFollowNumpy() {
+        // diffusers' numpy formulas evaluated with numpy, for 1000 train steps and 10 inference steps.
+        DdimSchedulerConfig trailing = new DdimSchedulerConfig(1000, 0.00085, 0.012, DdimSchedulerConfig.BetaSchedule.SCALED_LINEAR,
+                false, 1.0, true, 0, DdimSchedulerConfig.PredictionType.EPSILON, DdimSchedulerConfig.TimestepSpacing.TRAILING);
+        assertArrayEquals(new long[] {999, 899, 799, 699, 599, 499, 399, 299, 199, 99}, new DdimScheduler(trailing).setTimesteps(10));
+        assertArrayEquals(new long[] {99, 199, 299, 399, 499, 599, 699, 799, 899, 999}, new DdimInverseScheduler(trailing).setTimesteps(10));
+        assertArrayEquals(new long[] {999, 666, 332}, new DdimScheduler(trailing).setTimesteps(3)); // round(1000 - i*333.33) - 1 (numpy)
+        assertArrayEquals(new long[] {999, 856, 713, 570, 428, 285, 142}, new DdimScheduler(trailing).setTimesteps(7));
+        DdimSchedulerConfig linspace = new DdimSchedulerConfig(1000, 0.00085, 0.012, DdimSchedulerConfig.BetaSchedule.SCALED_LINEAR,
+                false, 1.0, true, 0, DdimSchedulerConfig.PredictionType.EPSILON, DdimSchedulerConfig.TimestepSpacing.LINSPACE);
+        assertArrayEquals(new long[] {999, 888, 777, 666, 555, 444, 333, 222, 111, 0}, new DdimScheduler(linspace).setTimesteps(10));
+        assertArrayEquals(new long[] {999, 832, 666, 500, 333, 166, 0}, new DdimScheduler(linspace).setTimesteps(7));
+        // set_alpha_to_one: the boundary alpha is exactly 1 (0-dim).
+        Tensor one = new DdimScheduler(trailing).finalAlphaCumprod();
+        assertEquals(0, Tensors.shape(one).length);
+        assertEquals(1.0, one.item_double());
+    }
+
+    @Test
+    void vAndSamplePredictionsRecoverTheCleanSample() {
+        Tensor x0 = ref.get("add_noise.original_samples");
+        Tensor eps = ref.get("add_noise.noise");
+        long t = 501;
+        for (DdimSchedulerConfig.PredictionType type : DdimSchedulerConfig.PredictionType.values()) {
+            DdimSchedulerConfig c = new DdimSchedulerConfig(1000, 0.00085, 0.012, DdimSchedulerConfig.BetaSchedule.SCALED_LINEAR,
+                    false, 1.0, false, 1, type, DdimSchedulerConfig.TimestepSpacing.LEADING);
+            DdimScheduler s = new DdimScheduler(c);
+            s.setTimesteps(50);
+            Tensor xt = s.addNoise(x0, eps, Tensors.fromLongs(new long[] {t, t, t, t}, 4));
+            double a = s.alphasCumprod().select(0, t).item_double();
+            Tensor target = switch (type) {
+                case EPSILON -> eps;
+                case SAMPLE -> x0;
+                case V_PREDICTION -> eps.mul(new org.bytedeco.pytorch.Scalar(Math.sqrt(a))).sub(x0.mul(new org.bytedeco.pytorch.Scalar(Math.sqrt(1 - a))));
+            };
+            StepOutput out = s.step(target, t, xt, 0.0, null);
+            Parity.assertClose(type + " pred_original_sample", out.predOriginalSample(), x0);
+            // Deterministic DDIM moves x0 + eps to the previous noise level: compare with add_noise there.
+            Parity.assertClose(type + " prev_sample", out.prevSample(), s.addNoise(x0, eps, Tensors.fromLongs(new long[] {t - 20, t - 20, t - 20, t - 20}, 4)));
+        }
+    }
 }
