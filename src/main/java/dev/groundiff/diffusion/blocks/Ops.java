@@ -1,6 +1,7 @@
 package dev.groundiff.diffusion.blocks;
 
 import dev.groundiff.torch.Tensors;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.LongArrayRef;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -20,8 +21,10 @@ public final class Ops {
 
     /** {@code F.pad(x, (left, right, top, bottom))} with zeros. */
     public static Tensor pad(Tensor x, long left, long right, long top, long bottom) {
-        long[] p = {left, right, top, bottom};
-        return torch.constant_pad_nd(x, new LongArrayRef(p, p.length), Tensors.scalar(0));
+        // LongArrayRef(long[], n) points at a temporary copy that is gone before the call: keep the native buffer alive
+        try (LongPointer p = new LongPointer(left, right, top, bottom)) {
+            return torch.constant_pad_nd(x, new LongArrayRef(p, 4), Tensors.scalar(0));
+        }
     }
 
     /** {@code [B, C, H, W] -> [B, H*W, C]} (tokens in row-major order h*W + w). */
