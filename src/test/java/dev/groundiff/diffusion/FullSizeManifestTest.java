@@ -79,6 +79,28 @@ class FullSizeManifestTest {
         assertEquals(manifest.getAsJsonObject("vae").get("num_parameters").getAsLong(), StateDict.parameterCount(vae));
     }
 
+    /** The manifest's deprecated VAE attention names (diffusers < 0.14 files) map onto the model's keys. */
+    @Test
+    void deprecatedVaeAttentionNamesAreRenamed() {
+        java.util.Set<String> own = expected("vae").keySet();
+        JsonObject aliases = manifest.getAsJsonObject("vae").getAsJsonObject("deprecated_attention_key_aliases");
+        assertEquals(16, aliases.size());
+        java.util.Set<String> renamedTargets = new java.util.HashSet<>();
+        for (Map.Entry<String, JsonElement> e : aliases.entrySet()) renamedTargets.add(e.getValue().getAsString());
+        // a file in the old layout: distinct dummy tensors so that each value can be followed through the rename
+        Map<String, Tensor> old = new java.util.LinkedHashMap<>();
+        for (String k : own) if (!renamedTargets.contains(k)) old.put(k, Tensors.fromFloats(new float[1], 1));
+        for (String k : aliases.keySet()) old.put(k, Tensors.fromFloats(new float[1], 1));
+        Map<String, Tensor> renamed = AutoencoderKL.renameDeprecatedAttentionKeys(old);
+        assertEquals(new java.util.TreeSet<>(own), new java.util.TreeSet<>(renamed.keySet()));
+        for (Map.Entry<String, JsonElement> e : aliases.entrySet()) assertSame(old.get(e.getKey()), renamed.get(e.getValue().getAsString()));
+
+        Map<String, Tensor> both = new java.util.LinkedHashMap<>(old);
+        both.put("decoder.mid_block.attentions.0.to_q.weight", Tensors.fromFloats(new float[1], 1));
+        var err = assertThrows(dev.groundiff.GroundiffException.class, () -> AutoencoderKL.renameDeprecatedAttentionKeys(both));
+        assertTrue(err.getMessage().contains("decoder.mid_block.attentions.0.to_q.weight"), err.getMessage());
+    }
+
     @Test
     void tinyFixtureModelsHaveTheFullSizeKeySets() {
         Path ref = SdReference.dir();

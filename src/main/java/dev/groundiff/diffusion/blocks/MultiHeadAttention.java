@@ -6,6 +6,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.function.Consumer;
+
 /** The attention arithmetic shared by the UNet's {@link Attention} and the VAE's mid-block attention. */
 public final class MultiHeadAttention {
     private MultiHeadAttention() {}
@@ -16,7 +18,7 @@ public final class MultiHeadAttention {
      * computed explicitly and handed to it as {@code [B, heads, Lq, Lk]} (query index = row-major
      * pixel); otherwise the fused {@code scaled_dot_product_attention} kernel runs.
      */
-    public static Tensor attend(Tensor q, Tensor k, Tensor v, long heads, java.util.function.Consumer<Tensor> probs) {
+    public static Tensor attend(Tensor q, Tensor k, Tensor v, long heads, Consumer<Tensor> probs) {
         long[] qs = Tensors.shape(q);
         long b = qs[0], inner = qs[2], headDim = inner / heads;
         double scale = 1.0 / Math.sqrt(headDim);

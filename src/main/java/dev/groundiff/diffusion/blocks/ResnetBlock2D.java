@@ -1,5 +1,6 @@
 package dev.groundiff.diffusion.blocks;
 
+import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.Conv2d;
 import dev.groundiff.torch.nn.GroupNorm;
 import dev.groundiff.torch.nn.Layer;
@@ -41,7 +42,7 @@ public final class ResnetBlock2D extends Layer {
         h = conv2.forward(Ops.silu(norm2.forward(h)));
         Tensor shortcut = convShortcut != null ? convShortcut.forward(x) : x;
         Tensor out = shortcut.add(h);
-        if (outputScaleFactor != 1.0) out = out.div(dev.groundiff.torch.Tensors.scalar(outputScaleFactor));
+        if (outputScaleFactor != 1.0) out = out.div(Tensors.scalar(outputScaleFactor));
         return cap.output(out);
     }
 }

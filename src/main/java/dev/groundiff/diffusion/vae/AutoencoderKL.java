@@ -62,6 +62,35 @@ public final class AutoencoderKL extends Layer {
         return decoder.forward(z, cap.at("decoder"));
     }
 
+    private static final java.util.regex.Pattern DEPRECATED_ATTENTION =
+            java.util.regex.Pattern.compile("^((?:encoder|decoder)\\.mid_block\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)(\\.(?:weight|bias))$");
+
+    /**
+     * VAE weights saved before diffusers 0.14 (the SD v1.x Hub uploads) name the mid-block attention
+     * {@code query/key/value/proj_attn}; diffusers renames them on load to {@code to_q/to_k/to_v/to_out.0}
+     * (same shapes). Returns {@code weights} with those keys renamed, everything else unchanged, in order.
+     */
+    public static Map<String, Tensor> renameDeprecatedAttentionKeys(Map<String, Tensor> weights) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            java.util.regex.Matcher m = DEPRECATED_ATTENTION.matcher(e.getKey());
+            String key = e.getKey();
+            if (m.matches()) {
+                String name = switch (m.group(2)) {
+                    case "query" -> "to_q";
+                    case "key" -> "to_k";
+                    case "value" -> "to_v";
+                    default -> "to_out.0";
+                };
+                key = m.group(1) + name + m.group(3);
+            }
+            if (out.put(key, e.getValue()) != null) {
+                throw new GroundiffException("VAE weights hold both the old and the new name of '" + key + "'");
+            }
+        }
+        return out;
+    }
+
     private static void check(String what, Tensor t, int channels) {
         long[] s = Tensors.shape(t);
         if (s.length != 4 || s[1] != channels) {

@@ -1,8 +1,6 @@
 package dev.groundiff.diffusion.unet;
 
 import dev.groundiff.diffusion.SdReference;
-import dev.groundiff.diffusion.vae.AutoencoderKL;
-import dev.groundiff.diffusion.vae.VaeConfig;
 import dev.groundiff.io.SafeTensors;
 import dev.groundiff.torch.DType;
 import dev.groundiff.torch.Tensors;
@@ -21,7 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * bfloat16 inference (no parity claim: bf16 keeps 8 mantissa bits; the observed differences are
+ * bfloat16 inference of the UNet (no parity claim: bf16 keeps 8 mantissa bits; the observed differences are
  * printed and only checked to be in the range bf16 rounding explains), and latents whose size is not
  * a multiple of 8.
  */
@@ -59,15 +57,6 @@ class UNetPrecisionAndShapeTest {
                     fusedRel, explicitRel, probsRel);
             assertTrue(fusedRel < 0.1 && explicitRel < 0.1 && probsRel < 0.1, "bf16 drifted far beyond bf16 rounding");
 
-            Path vdir = SdReference.dir().resolve("vae");
-            AutoencoderKL vae = new AutoencoderKL(ParamFactory.uninitialized(), VaeConfig.read(vdir.resolve("config.json")));
-            StateDict.load(vae, SafeTensors.load(vdir.resolve("diffusion_pytorch_model.safetensors")), "tiny vae");
-            vae.to(ScalarType.BFloat16, false);
-            Map<String, Tensor> vfx = SdReference.fixture("vae");
-            double decRel = relDiff(vae.decode(vfx.get("in.latent").to(ScalarType.BFloat16)), vfx.get("decode.sample"));
-            double meanRel = relDiff(vae.encode(vfx.get("in.image").to(ScalarType.BFloat16)).mean(), vfx.get("encode.mean"));
-            System.out.printf("[bf16] vae rel diff vs fp32 reference: decode %.3g, encode mean %.3g%n", decRel, meanRel);
-            assertTrue(decRel < 0.1 && meanRel < 0.1, "bf16 VAE drifted far beyond bf16 rounding");
         }
     }
 
