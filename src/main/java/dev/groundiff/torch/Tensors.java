@@ -68,6 +68,7 @@ public final class Tensors {
 
     /** The values of any real tensor as float32, row-major. */
     public static float[] toFloats(Tensor t) {
+        if (t.numel() == 0) return new float[0]; // an empty tensor has no data pointer
         Tensor c = t.detach().to(ScalarType.Float).contiguous().cpu();
         float[] out = new float[(int) c.numel()];
         new FloatPointer(c.data_ptr()).capacity(out.length).get(out);
@@ -75,6 +76,7 @@ public final class Tensors {
     }
 
     public static double[] toDoubles(Tensor t) {
+        if (t.numel() == 0) return new double[0]; // an empty tensor has no data pointer
         Tensor c = t.detach().to(ScalarType.Double).contiguous().cpu();
         double[] out = new double[(int) c.numel()];
         new DoublePointer(c.data_ptr()).capacity(out.length).get(out);
@@ -82,6 +84,7 @@ public final class Tensors {
     }
 
     public static long[] toLongs(Tensor t) {
+        if (t.numel() == 0) return new long[0]; // an empty tensor has no data pointer
         Tensor c = t.detach().to(ScalarType.Long).contiguous().cpu();
         long[] out = new long[(int) c.numel()];
         new LongPointer(c.data_ptr()).capacity(out.length).get(out);

@@ -20,7 +20,7 @@ import java.util.TreeSet;
 public final class StateDict {
     private StateDict() {}
 
-    /** Parameters then buffers, in registration order. The tensors are the module's own (not copies). */
+    /** Parameters then buffers, in registration order. The tensors share storage with the module's (not copies). */
     public static Map<String, Tensor> of(Module m) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         put(out, m.named_parameters(true));
@@ -31,7 +31,8 @@ public final class StateDict {
     private static void put(Map<String, Tensor> out, StringTensorDict d) {
         for (long i = 0; i < d.size(); i++) {
             StringTensorDictItem item = d.get(i);
-            out.put(item.key().getString(), item.value());
+            // value() refers into the dict, which dies with d: take an owning handle to the same tensor
+            out.put(item.key().getString(), new Tensor(item.value()));
         }
     }
 
