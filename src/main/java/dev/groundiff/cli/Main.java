@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "Images with pixel-exact masks for the objects named in the prompt (Grounded Diffusion in Java).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                InspectCommand.class,
+                ConvertCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
