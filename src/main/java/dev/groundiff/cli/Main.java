@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 GenerateCommand.class,
                 TokenizeCommand.class,
+                InspectCommand.class,
+                ConvertCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
