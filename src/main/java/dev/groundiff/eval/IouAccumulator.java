@@ -38,7 +38,7 @@ public final class IouAccumulator {
         }
     }
 
-    /** One group's (or the whole set's) categories, in first-seen order, and their mIoU. */
+    /** One group's (or the whole set's) categories, sorted by name, and their mIoU. */
     public record GroupIou(String name, int samples, List<CategoryIou> categories) {
         public OptionalDouble miou() {
             double s = 0;
@@ -53,7 +53,7 @@ public final class IouAccumulator {
         }
     }
 
-    /** Per-group results plus the whole set ({@code all}) and samples in no Table 1 group. */
+    /** Per-group results plus the whole set ({@code all}, which also holds samples naming more than two objects). */
     public record Result(Map<Group, GroupIou> groups, GroupIou all) {}
 
     private static final class Sums {
