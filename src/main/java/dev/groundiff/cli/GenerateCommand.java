@@ -26,6 +26,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate images from prompts with Stable Diffusion (DDIM, classifier-free guidance).")
 public final class GenerateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     ModelOptions model = new ModelOptions();
 
@@ -103,7 +106,8 @@ public final class GenerateCommand implements Callable<Integer> {
         timings.addProperty("generate_s", (tGen - tLoad) / 1e9);
         meta.add("timings", timings);
         Provenance.write(out.resolve("metadata.json"), meta, CodeVersion.describe());
-        System.out.println("wrote " + files.size() + " file(s) and metadata.json to " + out);
+        spec.commandLine().getOut().println("wrote " + files.size() + " file(s) and metadata.json to " + out);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
