@@ -13,6 +13,12 @@ import org.bytedeco.pytorch.Tensor;
  * shares its storage and autograd state with the registered one, so it is the handle to keep.
  */
 public abstract class Layer extends Module {
+    /**
+     * Java handles of the children: the native module tree holds them, but a child no field refers to
+     * would otherwise be garbage-collected and its native half freed under the parent.
+     */
+    private final java.util.List<Module> children = new java.util.ArrayList<>();
+
     protected final Tensor param(String name, Tensor t) {
         register_parameter(name, t);
         return t;
@@ -25,6 +31,7 @@ public abstract class Layer extends Module {
 
     protected final <M extends Module> M child(String name, M m) {
         register_module(name, m);
+        children.add(m);
         return m;
     }
 }
