@@ -57,6 +57,12 @@ public final class GroundingModule extends Layer {
 
     private final GroundingConfig config;
     private final BatchNormMode batchNormMode;
+    /**
+     * Strong Java references to the container children that have no field of their own: a Layer is a
+     * Java subclass of a native module, and once its Java object is collected, native calls that reach
+     * it (train(), to()) fail with a NullPointerException.
+     */
+    private final List<Layer> containers = new ArrayList<>();
 
     final Conv2d lowConv;
     final Conv2d midConv;
@@ -87,11 +93,13 @@ public final class GroundingModule extends Layer {
         highestMix = child("highest_feature_mix_conv", new MixConvBlock(f, c.featureChannels(), batchNormMode));
 
         DecoderHolder decoder = child("transfromer_decoder", new DecoderHolder());
+        containers.add(decoder);
         decoderLayers = decoder.layers;
         for (int i = 0; i < c.numLayers(); i++) {
             decoderLayers.add(new DecoderLayer(f, c.embeddingDim(), c.numHeads(), c.ffnDim()));
         }
         MlpHolder mlp = child("mlp", new MlpHolder());
+        containers.add(mlp);
         mlpLayers = mlp.layers;
         mlpLayers.add(new Linear(f, c.embeddingDim(), c.embeddingDim(), true));
         mlpLayers.add(new Linear(f, c.embeddingDim(), c.embeddingDim(), true));
@@ -102,6 +110,7 @@ public final class GroundingModule extends Layer {
 
     private Conv2d sequential(String name, Conv2d conv) {
         NumberedList<Conv2d> seq = child(name, new NumberedList<>());
+        containers.add(seq);
         return seq.add(conv);
     }
 
@@ -201,15 +210,21 @@ public final class GroundingModule extends Layer {
         put(trace, "conv1x1.low", low);
         Tensor mid = groupConv("mid", features.get("mid"), midConv, c.midChannels(), batch, c.midSize());
         put(trace, "conv1x1.mid", mid);
-        Tensor x = midMix.forward(cat(resize(low, c.midSize()), mid));
+        Tensor x = cat(resize(low, c.midSize()), mid);
+        put(trace, "mix_input.mid", x);
+        x = midMix.forward(x);
         put(trace, "mix.mid", x);
         Tensor high = groupConv("high", features.get("high"), highConv, c.highChannels(), batch, c.featureSize());
         put(trace, "conv1x1.high", high);
-        x = highMix.forward(cat(resize(x, c.featureSize()), high));
+        x = cat(resize(x, c.featureSize()), high);
+        put(trace, "mix_input.high", x);
+        x = highMix.forward(x);
         put(trace, "mix.high", x);
         Tensor highest = groupConv("highest", features.get("highest"), highestConv, c.highestChannels(), batch, c.featureSize());
         put(trace, "conv1x1.highest", highest);
-        x = highestMix.forward(cat(x, highest));
+        x = cat(x, highest);
+        put(trace, "mix_input.highest", x);
+        x = highestMix.forward(x);
         put(trace, "feature_map", x);
         return x;
     }

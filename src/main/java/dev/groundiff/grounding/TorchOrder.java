@@ -3,6 +3,7 @@ package dev.groundiff.grounding;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringSharedModuleDict;
 import org.bytedeco.pytorch.StringTensorDict;
+import org.bytedeco.pytorch.StringTensorDictItem;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.LinkedHashMap;
@@ -42,7 +43,15 @@ final class TorchOrder {
         }
     }
 
+    /**
+     * The dict's values point into the dict's own storage, which is freed once the dict object is
+     * collected (a later grad() on such a handle crashed the JVM): copy each into an owned handle
+     * that shares the module's tensor.
+     */
     private static void put(StringTensorDict d, String prefix, Map<String, Tensor> out) {
-        for (long i = 0; i < d.size(); i++) out.put(prefix + d.get(i).key().getString(), d.get(i).value());
+        for (long i = 0; i < d.size(); i++) {
+            StringTensorDictItem item = d.get(i);
+            out.put(prefix + item.key().getString(), new Tensor(item.value()));
+        }
     }
 }
