@@ -65,6 +65,10 @@ public final class GroundingCheckpoint {
             weights = readTorchCheckpoint(path);
         }
         if (c == null) c = GroundingConfig.sdV1();
+        if (!weights.containsKey("to_q.weight") && !weights.containsKey("low_feature_conv.0.weight")) {
+            String sample = weights.isEmpty() ? "none" : "'" + String.join("', '", weights.keySet().stream().sorted().limit(3).toList()) + "'";
+            throw new GroundiffException(path + ": not a grounding-module checkpoint (no 'to_q.weight' or 'low_feature_conv.0.weight'; its keys include " + sample + ")");
+        }
         GroundingModule m = new GroundingModule(c, ParamFactory.uninitialized(), mode);
         StateDict.load(m, weights, path.toString());
         return m;
