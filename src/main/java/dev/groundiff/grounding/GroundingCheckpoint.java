@@ -1,14 +1,13 @@
 package dev.groundiff.grounding;
 
 import dev.groundiff.GroundiffException;
+import dev.groundiff.io.TorchCheckpoint;
 import dev.groundiff.io.SafeTensors;
 import dev.groundiff.torch.nn.ParamFactory;
 import dev.groundiff.torch.nn.StateDict;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -74,22 +73,9 @@ public final class GroundingCheckpoint {
         return m;
     }
 
-    /** The state dict of an official {@code .pth}, through the restricted pickle reader of {@code dev.groundiff.io}. */
+    /** The state dict of an official {@code .pth}, through the restricted pickle reader (never executes code). */
     static Map<String, Tensor> readTorchCheckpoint(Path path) {
         if (!Files.isRegularFile(path)) throw new GroundiffException(path + ": no such file");
-        // Reflection only until dev.groundiff.io.TorchCheckpoint is merged into this branch; then this
-        // becomes: return TorchCheckpoint.loadStateDict(path);
-        try {
-            Class<?> reader = Class.forName("dev.groundiff.io.TorchCheckpoint");
-            Method load = reader.getMethod("loadStateDict", Path.class);
-            @SuppressWarnings("unchecked")
-            Map<String, Tensor> sd = (Map<String, Tensor>) load.invoke(null, path);
-            return sd;
-        } catch (ClassNotFoundException | NoSuchMethodException | IllegalAccessException e) {
-            throw new GroundiffException(path + ": reading PyTorch .pth checkpoints is not available in this build", e);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new GroundiffException(path + ": cannot read: " + e.getCause(), e.getCause());
-        }
+        return TorchCheckpoint.loadStateDict(path);
     }
 }

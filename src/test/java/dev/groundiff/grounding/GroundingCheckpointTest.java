@@ -14,21 +14,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class GroundingCheckpointTest {
     @BeforeAll
     static void init() {
         Torch.init();
-    }
-
-    static boolean classExists(String name) {
-        try {
-            Class.forName(name);
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 
     @Test
@@ -69,7 +59,6 @@ class GroundingCheckpointTest {
 
     @Test
     void officialPthGivesTheFormulaWeights() {
-        assumeTrue(classExists("dev.groundiff.io.TorchCheckpoint"), "needs dev.groundiff.io.TorchCheckpoint (merged from the io branch)");
         GroundingFixture fx = new GroundingFixture();
         Path pth = fx.dir.resolve("grounding_official_format.pth");
         GroundingModule loaded = GroundingCheckpoint.load(pth, fx.config("reduced"), BatchNormMode.BATCH);
