@@ -6,6 +6,17 @@ import dev.groundiff.diffusion.pipeline.GenerationRequest;
 import dev.groundiff.diffusion.pipeline.GenerationResult;
 import dev.groundiff.diffusion.pipeline.StableDiffusion;
 import dev.groundiff.diffusion.pipeline.TextToImage;
+import dev.groundiff.data.BitMask;
+import dev.groundiff.data.PromptCategories;
+import dev.groundiff.data.RgbImage;
+import dev.groundiff.data.Split;
+import dev.groundiff.data.Vocabulary;
+import dev.groundiff.diffusion.unet.TapRequest;
+import dev.groundiff.eval.Overlay;
+import dev.groundiff.grounding.BatchNormMode;
+import dev.groundiff.grounding.GroundingCheckpoint;
+import dev.groundiff.grounding.GroundingModule;
+import dev.groundiff.grounding.MaskPredictor;
 import dev.groundiff.io.Images;
 import dev.groundiff.io.Provenance;
 import dev.groundiff.io.SafeTensors;
@@ -17,6 +28,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,20 +74,49 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
-    @Option(names = "--save-tensors", description = "Also write tensors.safetensors (noise, latents, image).")
+    @Option(names = "--save-tensors", description = "Also write tensors.safetensors (noise, latents, image; with --grounding: logits.<i>).")
     boolean saveTensors;
+
+    @Option(names = "--grounding", paramLabel = "CKPT",
+            description = "A grounding-module checkpoint (.safetensors of ours, or the official .pth): also write a mask per category.")
+    Path grounding;
+
+    @Option(names = "--category", paramLabel = "NAME",
+            description = "A category to segment in every image; repeat for more. Default: the vocabulary's classes named in each prompt.")
+    List<String> categories;
+
+    @Option(names = "--vocabulary", defaultValue = "pascal", paramLabel = "SPEC",
+            description = "Where categories come from when --category is absent: pascal, coco, or a file (one name per line, or JSON). Default: ${DEFAULT-VALUE}.")
+    String vocabulary;
+
+    @Option(names = "--feature-step", defaultValue = "-1", paramLabel = "K",
+            description = "Denoising step (0-based) whose UNet features feed the grounding module; -1 = the last step, as the official code (default).")
+    int featureStep;
+
+    @Option(names = "--mask-threshold", defaultValue = "0.5", paramLabel = "P",
+            description = "A pixel belongs to the mask when sigmoid(logit) > P (default: ${DEFAULT-VALUE}).")
+    double maskThreshold;
+
+    @Option(names = "--batch-norm", defaultValue = "batch", paramLabel = "MODE",
+            description = "Grounding module batch norm: batch (per-image statistics, what the official release does; default) or running (stored statistics).")
+    String batchNorm;
 
     @Override
     public Integer call() throws Exception {
         Torch.init();
+        if (grounding == null && categories != null && !categories.isEmpty()) {
+            throw new dev.groundiff.GroundiffException("--category needs --grounding CKPT (the module that predicts the masks)");
+        }
         long t0 = System.nanoTime();
         StableDiffusion sd = model.load();
+        GroundingModule module = grounding == null ? null : GroundingCheckpoint.load(grounding, BatchNormMode.parse(batchNorm));
+        List<List<String>> perImage = module == null ? null : categoriesPerImage();
         long tLoad = System.nanoTime();
         int native_ = sd.unetConfig.sampleSize() * 8;
         int h = height != null ? height : native_, w = width != null ? width : native_;
         GenerationRequest req = new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, h, w, eta,
                 initLatents != null ? readInitLatents(initLatents) : null,
-                dev.groundiff.diffusion.unet.TapRequest.NONE, -1, false);
+                module == null ? TapRequest.NONE : TapRequest.blocks(), featureStep, false);
         GenerationResult res;
         try (ProgressBar pb = ProgressBars.create("denoising", steps, "steps")) {
             res = new TextToImage(sd).generate(req, (i, n, x) -> pb.stepTo(i + 1));
@@ -88,8 +129,31 @@ public final class GenerateCommand implements Callable<Integer> {
             Images.writePng(Images.toImage(res.image().select(0, i)), png);
             files.add(png.getFileName().toString());
         }
+        Map<String, Tensor> logits = new LinkedHashMap<>();
+        JsonObject masks = new JsonObject();
+        if (module != null) {
+            List<Tensor> l = new MaskPredictor(sd, module).logits(res.taps(), perImage, h, w);
+            for (int i = 0; i < l.size(); i++) {
+                List<Overlay.Layer> layers = new ArrayList<>();
+                JsonArray names = new JsonArray();
+                for (int k = 0; k < perImage.get(i).size(); k++) {
+                    String name = perImage.get(i).get(k);
+                    BitMask m = BitMask.of(w, h, MaskPredictor.binarize(l.get(i).select(0, k), maskThreshold));
+                    String file = "mask-" + i + "-" + fileSafe(name) + ".png";
+                    Images.writePng(m.toGrayImage(), out.resolve(file));
+                    files.add(file);
+                    layers.add(new Overlay.Layer(name, m));
+                    names.add(name);
+                }
+                masks.add(String.valueOf(i), names);
+                RgbImage rgb = RgbImage.of(Images.toImage(res.image().select(0, i)));
+                Images.writePng(Overlay.draw(rgb, layers), out.resolve("overlay-" + i + ".png"));
+                files.add("overlay-" + i + ".png");
+                logits.put("logits." + i, l.get(i));
+            }
+        }
         if (saveTensors) {
-            Map<String, Tensor> t = new LinkedHashMap<>();
+            Map<String, Tensor> t = new LinkedHashMap<>(logits);
             t.put("noise", res.noise());
             t.put("latents", res.latents());
             t.put("image", res.image());
@@ -97,6 +161,17 @@ public final class GenerateCommand implements Callable<Integer> {
             files.add("tensors.safetensors");
         }
         JsonObject meta = settings(sd, h, w);
+        if (module != null) {
+            JsonObject g = new JsonObject();
+            g.addProperty("checkpoint", grounding.toAbsolutePath().toString());
+            g.addProperty("sha256", Provenance.sha256(grounding));
+            g.addProperty("batch_norm", module.batchNormMode().name().toLowerCase(java.util.Locale.ROOT));
+            g.addProperty("feature_step", req.tapStepIndex());
+            g.addProperty("mask_threshold", maskThreshold);
+            g.addProperty("categories_from", categories != null && !categories.isEmpty() ? "--category" : "vocabulary " + vocabulary);
+            g.add("categories", masks);
+            meta.add("grounding", g);
+        }
         JsonArray truncated = new JsonArray();
         for (boolean b : res.truncated()) truncated.add(b);
         meta.add("prompt_truncated", truncated);
@@ -127,6 +202,32 @@ public final class GenerateCommand implements Callable<Integer> {
         m.addProperty("scheduler", "DDIM");
         if (initLatents != null) m.addProperty("init_latents", initLatents.toAbsolutePath().toString());
         return m;
+    }
+
+    /** --category for every image, or each prompt's vocabulary classes. */
+    private List<List<String>> categoriesPerImage() {
+        List<List<String>> out = new ArrayList<>();
+        if (categories != null && !categories.isEmpty()) {
+            for (String c : categories) {
+                if (c.isBlank()) throw new dev.groundiff.GroundiffException("--category must not be empty");
+            }
+            for (int i = 0; i < prompts.size(); i++) out.add(List.copyOf(categories));
+            return out;
+        }
+        Vocabulary v = Split.parse(vocabulary).vocabulary();
+        for (String p : prompts) {
+            List<String> found = PromptCategories.find(p, v);
+            if (found.isEmpty()) {
+                throw new dev.groundiff.GroundiffException("prompt '" + p + "' names no class of the " + v.name()
+                        + " vocabulary; give --category NAME or another --vocabulary");
+            }
+            out.add(found);
+        }
+        return out;
+    }
+
+    private static String fileSafe(String name) {
+        return name.trim().replaceAll("[^A-Za-z0-9._-]+", "_");
     }
 
     private static Tensor readInitLatents(Path file) {

@@ -215,4 +215,12 @@ public final class BitMask {
             return m;
         }
     }
+
+    /** A binary PNG-ready image: 255 inside the mask, 0 outside (8-bit grey). */
+    public java.awt.image.BufferedImage toGrayImage() {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width(), height(), java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        byte[] px = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < px.length; i++) px[i] = getIndex(i) ? (byte) 255 : 0;
+        return img;
+    }
 }

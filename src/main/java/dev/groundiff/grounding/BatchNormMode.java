@@ -12,5 +12,11 @@ public enum BatchNormMode {
      */
     BATCH,
     /** The stored running statistics ({@code stored_mean*}, {@code stored_var*}): PyTorch's eval mode. */
-    RUNNING
+    RUNNING;
+
+    /** {@code batch} or {@code running} (command-line spelling). */
+    public static BatchNormMode parse(String s) {
+        for (BatchNormMode m : values()) if (m.name().equalsIgnoreCase(s.trim())) return m;
+        throw new dev.groundiff.GroundiffException("--batch-norm must be batch or running, got '" + s + "'");
+    }
 }

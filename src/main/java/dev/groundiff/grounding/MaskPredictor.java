@@ -20,9 +20,11 @@ import java.util.Map;
 public final class MaskPredictor {
     private final GroundingModule module;
     private final CategoryQueries queries;
+    private final int textWidth;
 
     public MaskPredictor(StableDiffusion sd, GroundingModule module) {
         this.module = module;
+        this.textWidth = sd.textEncoder.config().hiddenSize();
         this.queries = new CategoryQueries(sd.tokenizer::encode,
                 ids -> sd.textEncoder.forward(ids, false).lastHiddenState().to(ScalarType.Float));
     }
@@ -43,6 +45,7 @@ public final class MaskPredictor {
         if (batch2 != 2L * categories.size()) {
             throw new GroundiffException("grounding needs classifier-free guidance (the uncond/cond feature pair): use --guidance > 1");
         }
+        checkFits(groups);
         try (NoGradGuard ng = new NoGradGuard()) {
             List<Tensor> q = new ArrayList<>();
             for (List<String> names : categories) q.add(queries.embed(names).to(module.dtype().scalarType));
@@ -51,6 +54,25 @@ public final class MaskPredictor {
             List<Tensor> out = new ArrayList<>();
             for (Tensor l : raw) out.add(resize(l.to(ScalarType.Float), height, width));
             return out;
+        }
+    }
+
+    /** A module trained for another UNet would fail deep inside a convolution: say which group does not fit. */
+    private void checkFits(Map<String, List<Tensor>> groups) {
+        GroundingConfig c = module.config();
+        int[] want = {c.lowChannels(), c.midChannels(), c.highChannels(), c.highestChannels()};
+        for (int g = 0; g < GroundingModule.GROUPS.size(); g++) {
+            String name = GroundingModule.GROUPS.get(g);
+            long have = 0;
+            for (Tensor t : groups.getOrDefault(name, List.of())) have += 2 * t.size(1); // uncond + cond halves
+            if (have != want[g]) {
+                throw new GroundiffException("the grounding module expects " + want[g] + " input channels in its '" + name
+                        + "' group, this UNet's features give " + have + ": the checkpoint was trained for another model");
+            }
+        }
+        if (textWidth != c.textDim()) {
+            throw new GroundiffException("the grounding module expects " + c.textDim() + "-wide category embeddings, this model's CLIP gives "
+                    + textWidth + ": the checkpoint was trained for another model");
         }
     }
 
