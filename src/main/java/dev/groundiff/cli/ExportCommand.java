@@ -56,7 +56,8 @@ public final class ExportCommand implements Callable<Integer> {
                 @Override
                 public DatasetRecord next() {
                     DatasetRecord r = it.next();
-                    bar.step();
+                    if (bar.getCurrent() < bar.getMax()) bar.step(); // the COCO writer reads the records twice
+
                     return r;
                 }
             };
