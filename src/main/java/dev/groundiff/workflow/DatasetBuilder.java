@@ -101,13 +101,20 @@ public final class DatasetBuilder {
         }
         DatasetWriter writer = DatasetWriter.open(dir, info(modelId, codeVersion), sink);
         verifyFinished(dir, writer);
-        for (int shard : writer.pendingShards()) {
-            writer.writeShard(shard, i -> {
-                DatasetRecord r = record(i);
-                listener.recordDone(i);
-                return r;
-            });
-            listener.shardDone(shard);
+        List<Tensor> held = new java.util.ArrayList<>();
+        try {
+            for (int shard : writer.pendingShards()) {
+                writer.writeShard(shard, i -> {
+                    release(held); // the writer has stored the previous record
+                    DatasetRecord r = record(i);
+                    held.addAll(r.features().values());
+                    listener.recordDone(i);
+                    return r;
+                });
+                listener.shardDone(shard);
+            }
+        } finally {
+            release(held);
         }
         return writer;
     }
@@ -125,7 +132,15 @@ public final class DatasetBuilder {
         }
     }
 
-    /** Record {@code index}: prompt, image, oracle masks and (optionally) features. */
+    private static void release(List<Tensor> tensors) {
+        for (Tensor t : tensors) t.releaseReference();
+        tensors.clear();
+    }
+
+    /**
+     * Record {@code index}: prompt, image, oracle masks and (optionally) features. The feature tensors
+     * carry one extra reference for the caller, who releases it ({@code releaseReference}) when done.
+     */
     public DatasetRecord record(long index) {
         PromptSampler.Sample s = sampler.sample(index);
         ImageSettings im = settings.images();
@@ -139,7 +154,7 @@ public final class DatasetBuilder {
             if (settings.saveFeatures()) {
                 for (Map.Entry<String, Tensor> e : StoredFeatures.fromTaps(res.taps(), 0, 1).entrySet()) {
                     Tensor t = e.getValue().to(ScalarType.BFloat16).contiguous();
-                    t.retainReference(); // outlives this scope until the shard writer has stored it; then the GC frees it
+                    t.retainReference(); // outlives this scope: the caller releases it once the shard writer has stored it
                     features.put(e.getKey(), t);
                 }
             }

@@ -71,6 +71,8 @@ public final class DatasetTrainingSource implements TrainingSource {
 
     private DatasetRecord record(int shard, int position) {
         if (shard != cachedShard) {
+            // examples made from the old shard hold their own (float32) copies of its features
+            if (shardRecords != null) for (DatasetRecord r : shardRecords) for (Tensor t : r.features().values()) t.releaseReference();
             shardRecords = reader.readShard(shard, storedFeatures);
             for (DatasetRecord r : shardRecords) for (Tensor t : r.features().values()) t.retainReference(); // kept until the next shard
             cachedShard = shard;
