@@ -13,6 +13,10 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 InspectCommand.class,
                 ConvertCommand.class,
+                DatasetCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
+                ExportCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

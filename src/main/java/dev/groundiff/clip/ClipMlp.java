@@ -9,7 +9,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /** transformers' {@code CLIPMLP}: {@code fc1}, activation (quick_gelu x·σ(1.702x) or exact gelu), {@code fc2}. */
 final class ClipMlp extends Layer {
-    private static final Scalar QUICK_GELU = new Scalar(1.702);
+    // retained: a static created while some caller's PointerScope is open must not be freed when that scope closes
+    private static final Scalar QUICK_GELU = new Scalar(1.702).retainReference();
     final Linear fc1, fc2;
     private final boolean quickGelu;
 
