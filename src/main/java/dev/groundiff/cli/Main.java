@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Images with pixel-exact masks for the objects named in the prompt (Grounded Diffusion in Java).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                WorldCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
