@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 WorldCommand.class,
+                DetectCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
