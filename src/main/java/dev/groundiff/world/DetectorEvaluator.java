@@ -35,7 +35,7 @@ public final class DetectorEvaluator {
             }
             List<List<DetectorInstance>> found = d.detectAll(images);
             for (int i = 0; i < n; i++) {
-                acc.add(scenes.get(i).classMap(), classMap(found.get(i), cfg, images.get(i).getWidth() * images.get(i).getHeight()));
+                acc.add(scenes.get(i).classMap(cfg.categories()), classMap(found.get(i), cfg, images.get(i).getWidth() * images.get(i).getHeight()));
                 if (afterEachScene != null) afterEachScene.run();
             }
         }

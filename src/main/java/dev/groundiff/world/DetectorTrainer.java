@@ -95,7 +95,7 @@ public final class DetectorTrainer {
                 long t0 = System.nanoTime();
                 double lr = t.learningRate(s);
                 try (PointerScope scope = new PointerScope()) {
-                    SceneBatch b = SceneBatch.render(t.firstSceneSeed(s), t.batch(), spec);
+                    SceneBatch b = SceneBatch.render(t.firstSceneSeed(s), t.batch(), spec, t.config().categories());
                     Tensor x = t.augment() ? Augment.apply(b.images(), t.seed() * 1_000_003L + s) : b.images();
                     Tensor loss = torch.nll_loss2d(torch.log_softmax(model.forward(x), 1), b.labels());
                     loss.backward();

@@ -30,10 +30,16 @@ public record Scene(BufferedImage image, List<SceneObject> objects, String capti
      * of the object visible there.
      */
     public int[] classMap() {
+        return classMap(WorldCategories.names());
+    }
+
+    /** The class map with class {@code k} = {@code categories.get(k - 1)} (a model's own class order). */
+    public int[] classMap(List<String> categories) {
         int w = width(), h = height();
         int[] map = new int[w * h];
         for (SceneObject o : objects) {
-            int cls = WorldCategories.byName(o.category()).classIndex();
+            int cls = categories.indexOf(o.category()) + 1;
+            if (cls == 0) throw new IllegalArgumentException("scene object '" + o.category() + "' is not among the classes " + categories);
             for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if (o.mask().get(x, y)) map[y * w + x] = cls;
         }
         return map;
