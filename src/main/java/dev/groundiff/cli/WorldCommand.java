@@ -69,7 +69,7 @@ public final class WorldCommand implements Runnable {
     static final class Train implements Callable<Integer> {
         @Option(names = "--stage", required = true, description = "what to train: detector")
         String stage;
-        @Option(names = "--steps", description = "optimizer steps (default 1500)")
+        @Option(names = "--steps", description = "optimizer steps (default 3000)")
         Integer steps;
         @Option(names = "--batch", description = "scenes per step (default 16)")
         Integer batch;

@@ -25,7 +25,7 @@ public record DetectorTraining(DetectorConfig config, int steps, int batch, doub
     }
 
     public static DetectorTraining defaults() {
-        return new DetectorTraining(DetectorConfig.defaults(), 1500, 16, 2e-3, 1e-4, 0, true, 100);
+        return new DetectorTraining(DetectorConfig.defaults(), 3000, 16, 2e-3, 1e-4, 0, true, 100);
     }
 
     public int warmupSteps() {
