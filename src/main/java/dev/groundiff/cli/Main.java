@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 EvalCommand.class,
                 ExportCommand.class,
+                WorldCommand.class,
+                DetectCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
