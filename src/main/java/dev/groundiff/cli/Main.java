@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 InspectCommand.class,
                 ConvertCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
