@@ -1,5 +1,6 @@
 package dev.groundiff.diffusion.blocks;
 
+import dev.groundiff.torch.Scoped;
 import dev.groundiff.torch.nn.Layer;
 import dev.groundiff.torch.nn.LayerNorm;
 import dev.groundiff.torch.nn.ParamFactory;
@@ -30,6 +31,12 @@ public final class BasicTransformerBlock extends Layer {
 
     /** {@code x} [B, H*W, dim], {@code context} [B, 77, contextDim]. */
     public Tensor forward(Tensor x, Tensor context, Capture cap) {
+        // nothing captured: free the block's temporaries (attention scores, feed-forward) on return
+        if (cap == Capture.NONE) return Scoped.call(() -> compute(x, context, cap));
+        return compute(x, context, cap);
+    }
+
+    private Tensor compute(Tensor x, Tensor context, Capture cap) {
         Tensor h = attn1.forward(norm1.forward(x), null, cap.at("attn1")).add(x);
         h = attn2.forward(norm2.forward(h), context, cap.at("attn2")).add(h);
         h = ff.forward(norm3.forward(h), cap.at("ff")).add(h);

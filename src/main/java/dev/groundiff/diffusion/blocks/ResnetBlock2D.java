@@ -1,5 +1,6 @@
 package dev.groundiff.diffusion.blocks;
 
+import dev.groundiff.torch.Scoped;
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.Conv2d;
 import dev.groundiff.torch.nn.GroupNorm;
@@ -34,6 +35,12 @@ public final class ResnetBlock2D extends Layer {
     }
 
     public Tensor forward(Tensor x, Tensor temb, Capture cap) {
+        // nothing captured: free the block's temporaries on return
+        if (cap == Capture.NONE) return Scoped.call(() -> compute(x, temb, cap));
+        return compute(x, temb, cap);
+    }
+
+    private Tensor compute(Tensor x, Tensor temb, Capture cap) {
         Tensor h = conv1.forward(Ops.silu(norm1.forward(x)));
         if (timeEmbProj != null) {
             if (temb == null) throw new IllegalArgumentException("ResnetBlock2D with time_emb_proj needs a time embedding");

@@ -1,5 +1,6 @@
 package dev.groundiff.diffusion.blocks;
 
+import dev.groundiff.torch.Scoped;
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.Conv2d;
 import dev.groundiff.torch.nn.GroupNorm;
@@ -39,6 +40,12 @@ public final class Transformer2DModel extends Layer {
 
     /** {@code x} [B, C, H, W] -> [B, C, H, W]. */
     public Tensor forward(Tensor x, Tensor context, Capture cap) {
+        // nothing captured: free the norm/projection temporaries on return
+        if (cap == Capture.NONE) return Scoped.call(() -> compute(x, context, cap));
+        return compute(x, context, cap);
+    }
+
+    private Tensor compute(Tensor x, Tensor context, Capture cap) {
         long[] s = Tensors.shape(x);
         Tensor h = norm.forward(x);
         h = projInLinear != null ? projInLinear.forward(Ops.toTokens(h)) : Ops.toTokens(projInConv.forward(h));

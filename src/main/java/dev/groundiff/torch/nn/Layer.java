@@ -3,6 +3,9 @@ package dev.groundiff.torch.nn;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Base class of Groundiff's modules. Registers parameters, buffers and children under their
  * PyTorch names and hands back the caller's own handle.
@@ -11,13 +14,14 @@ import org.bytedeco.pytorch.Tensor;
  * into the module's parameter table, which moves when the next parameter is registered; a field
  * holding it then points at freed memory (seen as wrong shapes and crashes). The tensor we created
  * shares its storage and autograd state with the registered one, so it is the handle to keep.
+ *
+ * <p>Why children are also kept in a Java list: libtorch's recursive virtual calls ({@code to(dtype)},
+ * {@code train(bool)}) call back into each child's Java object, which JavaCPP only references weakly.
+ * A child no field holds (e.g. a container like {@code ff.net}) could be garbage-collected, and the
+ * call then fails with a NullPointerException from deep in the tree.
  */
 public abstract class Layer extends Module {
-    /**
-     * Java handles of the children: the native module tree holds them, but a child no field refers to
-     * would otherwise be garbage-collected and its native half freed under the parent.
-     */
-    private final java.util.List<Module> children = new java.util.ArrayList<>();
+    private final List<Module> children = new ArrayList<>();
 
     protected final Tensor param(String name, Tensor t) {
         register_parameter(name, t);
