@@ -10,7 +10,6 @@ import dev.groundiff.torch.nn.ParamFactory;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -323,21 +322,18 @@ public final class GroundingModule extends Layer {
     }
 
     /**
-     * A bias-free 1x1 convolution [B, C, H, W] x [O, C, 1, 1] -> [B, O, H, W]. Calls oneDNN directly:
-     * libtorch's conv2d sends a 1x1 kernel at batch 1 on one thread to its generic GEMM path, which on
-     * this kind of CPU is about three times slower; the result is the same convolution.
+     * A bias-free 1x1 convolution [B, C, H, W] x [O, C, 1, 1] -> [B, O, H, W], declared with dilation 2.
+     * A 1x1 kernel has a single tap, so dilation changes nothing in the result; it only makes libtorch
+     * choose oneDNN (its heuristic sends an undilated 1x1 kernel at batch 1 on one thread to a generic
+     * GEMM path), which measured about 3x faster forward and 2x faster forward + backward here.
      */
     static Tensor conv1x1(Tensor x, Tensor weight) {
-        int type = x.scalar_type().value;
-        if (torch.hasMKLDNN() && (type == ScalarType.Float.value || type == ScalarType.BFloat16.value)) {
-            return torch.mkldnn_convolution(x.contiguous(), weight.contiguous(), Tensors.opt(null), ZERO2, ONE2, ONE2, 1);
-        }
-        long b = x.size(0), h = x.size(2), w = x.size(3);
-        return weight.reshape(weight.size(0), weight.size(1)).matmul(x.reshape(b, x.size(1), h * w)).view(b, weight.size(0), h, w);
+        return torch.conv2d(x, weight, Tensors.opt(null), ONE2, ZERO2, TWO2, 1);
     }
 
     private static final long[] ZERO2 = {0, 0};
     private static final long[] ONE2 = {1, 1};
+    private static final long[] TWO2 = {2, 2};
 
     /** Bilinear, align_corners=False, as F.interpolate(size=...); a no-op at the same size. */
     static Tensor resize(Tensor x, long size) {
