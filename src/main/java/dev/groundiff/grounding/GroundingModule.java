@@ -37,7 +37,10 @@ import java.util.Map;
  * <p>Two evaluation orders differ from the official code but are exactly equivalent up to float
  * rounding because resizing, bias-free 1x1 convs and the dot product are all linear: the 1x1 convs run
  * at the features' native resolution before the resize chain, and the dot product runs at 64x64
- * before upsampling (N maps are upsampled instead of 240 channels).
+ * before upsampling (N maps are upsampled instead of 240 channels). For speed on CPU (oneDNN instead of
+ * a generic GEMM), the 1x1 convs run as convolutions declared with dilation 2 (a no-op for a 1x1
+ * kernel) and {@code to_k} over the 4x4 patch tokens runs as a 4x4 convolution with stride 4, the
+ * same weight memory read as [d, c, ky, kx].
  *
  * <p>Batching (the official code only works for one image): feature tensors come as the UNet's
  * classifier-free-guidance batch [2B, C, H, W] = [uncond 0..B-1, cond 0..B-1]; image b uses channels
