@@ -59,7 +59,7 @@ public final class Adam {
                 Tensor v = expAvgSq.get(e.getKey());
                 m.lerp_(grad, Tensors.scalar(1 - beta1));
                 v.mul_(Tensors.scalar(beta2)).addcmul_(grad, grad, Tensors.scalar(1 - beta2));
-                Tensor denom = v.sqrt().div(Tensors.scalar(bc2Sqrt)).add_(Tensors.scalar(eps));
+                Tensor denom = v.sqrt().div_(Tensors.scalar(bc2Sqrt)).add_(Tensors.scalar(eps)); // one temporary per parameter
                 p.addcdiv_(m, denom, Tensors.scalar(-stepSize));
             }
         }

@@ -10,6 +10,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,16 +44,16 @@ public final class GroundingBench {
         return f;
     }
 
-    public static Map<String, Double> run(int repeats) {
+    public static Map<String, double[]> run(int repeats) {
         Torch.init();
         Generator g = torch.createCPUGenerator(0);
-        Map<String, Double> out = new LinkedHashMap<>();
+        Map<String, double[]> out = new LinkedHashMap<>();
         Map<String, List<Tensor>> features = randomFeatures(g, ScalarType.Float);
         Tensor queries = torch.randn(new long[] {1, 2, 768}, new GeneratorOptional(g), Tensors.options(ScalarType.Float));
 
         GroundingModule m = new GroundingModule(GroundingConfig.sdV1(), ParamFactory.random(1));
         m.train(false);
-        out.put("forward float32 (s)", time(repeats, () -> {
+        out.put("forward float32", time(repeats, () -> {
             try (var ng = Torch.noGrad()) {
                 m.forward(features, queries);
             }
@@ -62,7 +64,7 @@ public final class GroundingBench {
         b.train(false);
         Map<String, List<Tensor>> bf = randomFeatures(g, ScalarType.BFloat16);
         Tensor qb = queries.to(ScalarType.BFloat16);
-        out.put("forward bfloat16 (s)", time(repeats, () -> {
+        out.put("forward bfloat16", time(repeats, () -> {
             try (var ng = Torch.noGrad()) {
                 b.forward(bf, qb);
             }
@@ -71,7 +73,7 @@ public final class GroundingBench {
         m.train(true);
         Adam adam = new Adam(m.namedParameters(), 1e-5, 0.9, 0.999, 1e-8, 0);
         Tensor target = torch.rand(new long[] {2, 512, 512}, new GeneratorOptional(g), Tensors.options(ScalarType.Float)).gt(Tensors.scalar(0.7)).to(ScalarType.Float);
-        out.put("training step float32 (s)", time(repeats, () -> {
+        out.put("training step float32", time(repeats, () -> {
             adam.zeroGrad();
             Tensor logits = m.forward(features, queries).select(0, 0);
             GroundingLoss.perCategory(logits, target).sum().backward();
@@ -80,24 +82,38 @@ public final class GroundingBench {
         return out;
     }
 
-    /** Median of {@code repeats} timed runs after one warm-up. */
-    private static double time(int repeats, Runnable r) {
-        double[] s = new double[repeats];
+    /**
+     * Median of {@code repeats} timed runs after one warm-up: wall-clock seconds, and the CPU seconds
+     * of the whole process (all threads, BLAS pools included; on a shared, loaded machine with one
+     * torch thread this is the steadier number).
+     */
+    private static double[] time(int repeats, Runnable r) {
+        OperatingSystemMXBean cpu = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        double[] wall = new double[repeats];
+        double[] own = new double[repeats];
         for (int i = -1; i < repeats; i++) {
             try (PointerScope scope = new PointerScope()) {
                 long t0 = System.nanoTime();
+                long c0 = cpu.getProcessCpuTime();
                 r.run();
-                if (i >= 0) s[i] = (System.nanoTime() - t0) / 1e9;
+                if (i >= 0) {
+                    own[i] = (cpu.getProcessCpuTime() - c0) / 1e9;
+                    wall[i] = (System.nanoTime() - t0) / 1e9;
+                }
             }
         }
-        java.util.Arrays.sort(s);
-        return s[repeats / 2];
+        java.util.Arrays.sort(wall);
+        java.util.Arrays.sort(own);
+        return new double[] {wall[repeats / 2], own[repeats / 2]};
     }
 
     public static void main(String[] args) {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Torch.init();
         System.out.println("grounding module, full size (SD v1), 1 image, 2 categories, " + torch.get_num_threads() + " threads, median of " + repeats);
-        for (Map.Entry<String, Double> e : run(repeats).entrySet()) System.out.printf("  %-28s %.3f%n", e.getKey(), e.getValue());
+        System.out.printf("  %-28s %8s %12s%n", "seconds", "wall", "process CPU");
+        for (Map.Entry<String, double[]> e : run(repeats).entrySet()) {
+            System.out.printf("  %-28s %8.3f %12.3f%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
+        }
     }
 }

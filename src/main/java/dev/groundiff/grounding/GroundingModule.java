@@ -37,7 +37,10 @@ import java.util.Map;
  * <p>Two evaluation orders differ from the official code but are exactly equivalent up to float
  * rounding because resizing, bias-free 1x1 convs and the dot product are all linear: the 1x1 convs run
  * at the features' native resolution before the resize chain, and the dot product runs at 64x64
- * before upsampling (N maps are upsampled instead of 240 channels).
+ * before upsampling (N maps are upsampled instead of 240 channels). For speed on CPU (oneDNN instead of
+ * a generic GEMM), the 1x1 convs run as convolutions declared with dilation 2 (a no-op for a 1x1
+ * kernel) and {@code to_k} over the 4x4 patch tokens runs as a 4x4 convolution with stride 4, the
+ * same weight memory read as [d, c, ky, kx].
  *
  * <p>Batching (the official code only works for one image): feature tensors come as the UNet's
  * classifier-free-guidance batch [2B, C, H, W] = [uncond 0..B-1, cond 0..B-1]; image b uses channels
@@ -236,12 +239,13 @@ public final class GroundingModule extends Layer {
         if (queries.size(0) != b) {
             throw new GroundiffException("grounding: " + queries.size(0) + " query sets for " + b + " images");
         }
-        int p = c.patchSize(), g = c.patchesPerSide();
+        int p = c.patchSize();
         // unfold(F, p, stride=p).transpose(1, 2): tokens in raster order, features c*p*p + ky*p + kx
-        Tensor tokens = featureMap.reshape(b, c.featureChannels(), g, p, g, p)
-                .permute(0, 2, 4, 1, 3, 5)
-                .reshape(b, (long) g * g, c.tokenDim());
-        Tensor memory = toK.forward(tokens);
+        // to_k over those tokens is a p x p convolution with stride p (weight [d, c, ky, kx] is the same
+        // memory as [d, c*p*p + ky*p + kx]); oneDNN runs it several times faster than permute + linear
+        Tensor memory = torch.conv2d(featureMap, toK.weight.view(c.embeddingDim(), c.featureChannels(), p, p),
+                        Tensors.opt(null), new long[] {p, p}, ZERO2, ONE2, 1)
+                .flatten(2, 3).transpose(1, 2);
         put(trace, "to_k", memory);
         Tensor q = toQ.forward(queries.to(memory.scalar_type()));
         put(trace, "to_q", q);
@@ -294,8 +298,6 @@ public final class GroundingModule extends Layer {
                     + expectedChannels + " (does the UNet match the grounding checkpoint?)");
         }
         Tensor weight = conv.weight;
-        long out = weight.size(0);
-        Tensor w2 = weight.view(out, expectedChannels);
         // sum per native size, then resize each sum once
         Map<String, Tensor> bySize = new LinkedHashMap<>();
         Map<String, long[]> sizes = new LinkedHashMap<>();
@@ -304,8 +306,8 @@ public final class GroundingModule extends Layer {
             long ch = t.size(1), h = t.size(2), w = t.size(3);
             Tensor x = t.to(weight.scalar_type());
             for (int half = 0; half < 2; half++) {
-                Tensor part = x.narrow(0, (long) half * batch, batch).reshape(batch, ch, h * w);
-                Tensor y = w2.narrow(1, offset + half * ch, ch).matmul(part);
+                Tensor part = x.narrow(0, (long) half * batch, batch);
+                Tensor y = conv1x1(part, weight.narrow(1, offset + half * ch, ch));
                 String key = h + "x" + w;
                 Tensor acc = bySize.get(key);
                 bySize.put(key, acc == null ? y : acc.add(y));
@@ -316,11 +318,25 @@ public final class GroundingModule extends Layer {
         Tensor result = null;
         for (Map.Entry<String, Tensor> e : bySize.entrySet()) {
             long[] hw = sizes.get(e.getKey());
-            Tensor y = resize(e.getValue().view(batch, out, hw[0], hw[1]), size);
+            Tensor y = resize(e.getValue(), size);
             result = result == null ? y : result.add(y);
         }
         return result;
     }
+
+    /**
+     * A bias-free 1x1 convolution [B, C, H, W] x [O, C, 1, 1] -> [B, O, H, W], declared with dilation 2.
+     * A 1x1 kernel has a single tap, so dilation changes nothing in the result; it only makes libtorch
+     * choose oneDNN (its heuristic sends an undilated 1x1 kernel at batch 1 on one thread to a generic
+     * GEMM path), which measured about 3x faster forward and 2x faster forward + backward here.
+     */
+    static Tensor conv1x1(Tensor x, Tensor weight) {
+        return torch.conv2d(x, weight, Tensors.opt(null), ONE2, ZERO2, TWO2, 1);
+    }
+
+    private static final long[] ZERO2 = {0, 0};
+    private static final long[] ONE2 = {1, 1};
+    private static final long[] TWO2 = {2, 2};
 
     /** Bilinear, align_corners=False, as F.interpolate(size=...); a no-op at the same size. */
     static Tensor resize(Tensor x, long size) {
