@@ -96,7 +96,7 @@ public final class Benchmarks {
     }
 
     /** The 1, 5 and 15 minute load averages (the cores may be shared), or "n/a". */
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

@@ -50,8 +50,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--in-process", hidden = true, description = "Run every case in this JVM (peak memory is then cumulative).")
     boolean inProcess;
 
+    @Option(names = "--grounding", description = "Measure the full-size grounding module instead (forward on one image with two "
+            + "categories in float32 and bfloat16, one training step: forward, BCE at 512x512, backward, Adam), in this JVM.")
+    boolean grounding;
+
     @Override
     public Integer call() {
+        if (grounding) return groundingBench();
         List<BenchCase> which = new ArrayList<>();
         if (cases == null || cases.isEmpty()) which.addAll(List.of(BenchCase.values()));
         else for (String c : cases) which.add(BenchCase.parse(c.trim()));
@@ -69,6 +74,24 @@ public final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             report.writeJson(json);
             out.println("wrote " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Reference: the official PyTorch module on this kind of machine (PyTorch 1.13 CPU, 2 threads, float32). */
+    private Integer groundingBench() {
+        PrintWriter out = spec.commandLine().getOut();
+        String before = dev.groundiff.bench.Benchmarks.loadAverage();
+        java.util.Map<String, double[]> r = dev.groundiff.grounding.GroundingBench.run(repeat);
+        java.util.Map<String, Double> ref = java.util.Map.of("forward float32", 0.58, "training step float32", 1.10);
+        out.printf("grounding module, SD v1.x size (18,796,560 parameters), random weights; load average before %s, after %s%n",
+                before, dev.groundiff.bench.Benchmarks.loadAverage());
+        out.printf("%-24s %10s %10s %10s %9s%n", "case", "median s", "CPU s", "ref s", "speed-up");
+        for (var e : r.entrySet()) {
+            Double rs = ref.get(e.getKey());
+            out.printf("%-24s %10.3f %10.3f %10s %9s%n", e.getKey(), e.getValue()[0], e.getValue()[1],
+                    rs == null ? "-" : String.format("%.2f", rs), rs == null ? "-" : String.format("%.2fx", rs / e.getValue()[0]));
         }
         out.flush();
         return 0;
