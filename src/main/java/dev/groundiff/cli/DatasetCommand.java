@@ -15,6 +15,7 @@ import dev.groundiff.torch.Torch;
 import dev.groundiff.workflow.DatasetBuilder;
 import dev.groundiff.workflow.DetectionNames;
 import dev.groundiff.workflow.ImageSettings;
+import dev.groundiff.world.WorldOracleDetector;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +43,7 @@ public final class DatasetCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
 
-    @Option(names = "--split", defaultValue = "pascal:1", description = "Class split: pascal:1|2|3, coco:65-15, pascal, coco or a file (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--split", defaultValue = "pascal:1", description = "Class split: pascal:1|2|3, coco:65-15, pascal, coco, world:1|2|3, world or a file (default: ${DEFAULT-VALUE}).")
     String split;
 
     @Option(names = "--subset", defaultValue = "seen", description = "Classes prompts are drawn from: seen, unseen or all (default: ${DEFAULT-VALUE}).")
@@ -56,6 +57,12 @@ public final class DatasetCommand implements Callable<Integer> {
 
     @Option(names = "--detections", paramLabel = "FILE", description = "COCO-format detections of this dataset's images (see above). Without it the dataset has no masks.")
     Path detections;
+
+    @Option(names = "--detector", paramLabel = "NAME", description = "Label the images with a detector that runs here instead of --detections: 'world' (the embedded world's; needs --split world:1|2|3).")
+    String detectorName;
+
+    @Option(names = "--detector-model", paramLabel = "DIR", description = "With --detector world: the detector folder (default: models/world/detector of this checkout).")
+    Path detectorModel;
 
     @Option(names = "--target", defaultValue = "top1", description = "Instances -> mask per category: top1 (official: best instance) or union (default: ${DEFAULT-VALUE}).")
     String target;
@@ -94,11 +101,17 @@ public final class DatasetCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Torch.init();
         Subset sub = Subset.parse(subset);
-        Split sp = Split.parse(split);
+        Split sp = Splits.parse(split);
         TargetPolicy policy = TargetPolicy.parse(target, minScore);
         OracleDetector detector = null;
         String detectorId = "none";
-        if (detections != null) {
+        if (detectorName != null && detections != null) throw new GroundiffException("give --detector or --detections, not both");
+        if (detectorName == null && detectorModel != null) throw new GroundiffException("--detector-model needs --detector world");
+        if (detectorName != null) {
+            WorldOracleDetector w = Detectors.load(detectorName, detectorModel, sp);
+            detector = w;
+            detectorId = w.id();
+        } else if (detections != null) {
             CocoDetections d = CocoDetections.load(detections, sp.vocabulary());
             detector = DetectionNames.forDataset(d, detections, count);
             detectorId = "coco-json sha256:" + Provenance.sha256(detections);
@@ -110,7 +123,7 @@ public final class DatasetCommand implements Callable<Integer> {
         ImageSettings images = ImageSettings.of(steps, guidance, height != null ? height : nativeSize, width != null ? width : nativeSize,
                 featureStep, model.computeType().torchName);
         DatasetBuilder.Settings settings = new DatasetBuilder.Settings(split, sub, seed, count, shard, images, saveFeatures, detectorId, policy);
-        DatasetBuilder builder = new DatasetBuilder(sd, settings, detector);
+        DatasetBuilder builder = new DatasetBuilder(sd, settings, sp, detector);
 
         Path metadata = out.resolve("metadata.json");
         DatasetWriter writer;
@@ -133,7 +146,7 @@ public final class DatasetCommand implements Callable<Integer> {
         }
         Provenance.write(metadata, metadata(sd, writer, images, shard), writer.info().codeVersion());
         spec.commandLine().getOut().println("dataset " + out + ": " + count + " images in " + writer.info().shardCount() + " shard(s)"
-                + (detector == null ? " (no masks: no --detections)" : ""));
+                + (detector == null ? " (no masks: no --detections or --detector)" : ""));
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -72,7 +72,7 @@ public final class EvalCommand implements Callable<Integer> {
         Evaluation.Options opts = new Evaluation.Options(maskThreshold, daamThreshold, daamSweep, gallery);
         if (!Files.exists(grounding)) throw new GroundiffException(grounding + ": no such grounding checkpoint");
         DatasetReader reader = DatasetReader.open(testset);
-        Split sp = Split.parse(split != null ? split : reader.info().split());
+        Split sp = Splits.parse(split != null ? split : reader.info().split());
         StableDiffusion sd = model.load();
         ModelFingerprint.requireSame(reader.info(), testset.toString(), sd);
         ImageSettings images = ImageSettings.of(reader.info(), testset.toString());

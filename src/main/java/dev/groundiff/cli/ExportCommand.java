@@ -3,7 +3,6 @@ package dev.groundiff.cli;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.data.DatasetReader;
 import dev.groundiff.data.DatasetRecord;
-import dev.groundiff.data.Split;
 import dev.groundiff.data.Vocabulary;
 import dev.groundiff.data.export.CocoExport;
 import dev.groundiff.data.export.VocExport;
@@ -42,7 +41,7 @@ public final class ExportCommand implements Callable<Integer> {
         String f = format.trim().toLowerCase(Locale.ROOT);
         if (!f.equals("voc") && !f.equals("coco")) throw new GroundiffException("unknown --format '" + format + "' (expected voc or coco)");
         DatasetReader reader = DatasetReader.open(dataset);
-        Vocabulary vocabulary = Split.parse(reader.info().split()).vocabulary();
+        Vocabulary vocabulary = Splits.parse(reader.info().split()).vocabulary();
         int n;
         try (ProgressBar bar = ProgressBars.create("export", reader.size(), "images")) {
             Iterable<DatasetRecord> counted = () -> new Iterator<>() {

@@ -9,7 +9,6 @@ import dev.groundiff.diffusion.pipeline.TextToImage;
 import dev.groundiff.data.BitMask;
 import dev.groundiff.data.PromptCategories;
 import dev.groundiff.data.RgbImage;
-import dev.groundiff.data.Split;
 import dev.groundiff.data.Vocabulary;
 import dev.groundiff.diffusion.unet.TapRequest;
 import dev.groundiff.eval.Overlay;
@@ -214,7 +213,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < prompts.size(); i++) out.add(List.copyOf(categories));
             return out;
         }
-        Vocabulary v = Split.parse(vocabulary).vocabulary();
+        Vocabulary v = Splits.parse(vocabulary).vocabulary();
         for (String p : prompts) {
             List<String> found = PromptCategories.find(p, v);
             if (found.isEmpty()) {

@@ -66,10 +66,15 @@ public final class DatasetBuilder {
 
     /** {@code detector} null: images and prompts only (no oracle masks). */
     public DatasetBuilder(StableDiffusion sd, Settings settings, OracleDetector detector) {
+        this(sd, settings, Split.parse(settings.split()), detector);
+    }
+
+    /** With the split already resolved (one {@link Split#parse} does not know, e.g. the world's); {@code settings.split()} is its recorded name. */
+    public DatasetBuilder(StableDiffusion sd, Settings settings, Split split, OracleDetector detector) {
         this.sd = sd;
         this.settings = settings;
         this.detector = detector;
-        this.sampler = PromptSampler.official(Split.parse(settings.split()), settings.subset(), settings.seed());
+        this.sampler = PromptSampler.official(split, settings.subset(), settings.seed());
         this.t2i = new TextToImage(sd);
         this.fingerprint = ModelFingerprint.of(sd);
     }

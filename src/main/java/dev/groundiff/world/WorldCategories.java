@@ -1,6 +1,8 @@
 package dev.groundiff.world;
 
 import dev.groundiff.GroundiffException;
+import dev.groundiff.data.Split;
+import dev.groundiff.data.Vocabulary;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +47,8 @@ public final class WorldCategories {
     public static final int GROUPS = 4;
     public static final int SPLITS = 3;
 
-    /** A seen/unseen partition of the 20 categories. */
-    public record Split(int number, List<String> seen, List<String> unseen) {}
+    /** The 20 names in class-index order (index + 1 is the class id of masks and exports). */
+    public static final Vocabulary VOCABULARY = Vocabulary.of("world", ALL.stream().map(ShapeCategory::name).toList());
 
     public static List<String> names() {
         return ALL.stream().map(ShapeCategory::name).toList();
@@ -62,12 +64,20 @@ public final class WorldCategories {
         return ALL.stream().filter(c -> c.group() == g).map(ShapeCategory::name).toList();
     }
 
-    /** Split {@code k} (1..3): group {@code 4 - k} is unseen, as PASCAL's split 1 leaves out its last group. */
+    /**
+     * Split {@code k} (1..3), named {@code world:k}: group {@code 4 - k} is unseen, as PASCAL's split 1
+     * leaves out its last group.
+     */
     public static Split split(int k) {
         if (k < 1 || k > SPLITS) throw new GroundiffException("world split must be 1.." + SPLITS + ", got " + k);
         int unseenGroup = GROUPS - k;
         List<String> seen = new ArrayList<>();
         for (ShapeCategory c : ALL) if (c.group() != unseenGroup) seen.add(c.name());
-        return new Split(k, List.copyOf(seen), group(unseenGroup));
+        return new Split("world:" + k, VOCABULARY, seen, group(unseenGroup));
+    }
+
+    /** Every category seen, named {@code world}. */
+    public static Split allSeen() {
+        return new Split("world", VOCABULARY, names(), List.of());
     }
 }

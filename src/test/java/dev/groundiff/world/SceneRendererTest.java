@@ -97,7 +97,8 @@ class SceneRendererTest {
         assertEquals(Set.copyOf(WorldCategories.names()), union);
         Set<String> everUnseen = new HashSet<>();
         for (int k = 1; k <= WorldCategories.SPLITS; k++) {
-            WorldCategories.Split s = WorldCategories.split(k);
+            dev.groundiff.data.Split s = WorldCategories.split(k);
+            assertEquals("world:" + k, s.name());
             assertEquals(15, s.seen().size());
             assertEquals(5, s.unseen().size());
             Set<String> both = new HashSet<>(s.seen());
