@@ -124,8 +124,8 @@ class WorkflowBadInputTest {
 
     @Test
     void otherUserErrors() throws Exception {
-        assertUserError(run(List.of("train", "--model", model.toString(), "--out", tmp.resolve("o").toString(), "--detector", "world")),
-                "--detector world is not available yet");
+        assertUserError(run(List.of("train", "--model", model.toString(), "--out", tmp.resolve("o").toString(), "--detector", "yolo")),
+                "unknown --detector 'yolo'");
         assertUserError(run(List.of("train", "--model", model.toString(), "--out", tmp.resolve("o").toString())), "--dataset");
         Path noMasks = tmp.resolve("nomasks");
         assertEquals(0, run(datasetArgs(model, noMasks, null, 1, 1, 1, false)).code());
