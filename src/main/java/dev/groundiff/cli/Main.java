@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 InspectCommand.class,
                 ConvertCommand.class,
+                WorldCommand.class,
+                DetectCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,7 @@
+package dev.groundiff.world;
+
+/**
+ * One detected object: its category, a confidence in [0, 1] (mean probability of the category over
+ * the mask), its pixel mask and the box around it.
+ */
+public record DetectorInstance(String category, double score, Mask mask, Box bbox) {}
