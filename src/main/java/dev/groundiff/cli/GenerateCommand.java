@@ -68,7 +68,7 @@ public final class GenerateCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         StableDiffusion sd = model.load();
         long tLoad = System.nanoTime();
-        int native_ = sd.unetConfig.sampleSize() * 8;
+        int native_ = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
         int h = height != null ? height : native_, w = width != null ? width : native_;
         GenerationRequest req = new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, h, w, eta,
                 initLatents != null ? readInitLatents(initLatents) : null,
