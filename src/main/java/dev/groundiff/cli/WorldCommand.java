@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 /** {@code groundiff world}: render, train or evaluate the embedded world. */
 @Command(name = "world", mixinStandardHelpOptions = true,
         description = "Build, train or inspect the embedded world (rendered 64x64 scenes with exact masks).",
-        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class})
+        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class, WorldEvalGenerator.class})
 public final class WorldCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -9,7 +9,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /** transformers' {@code CLIPMLP}: {@code fc1}, activation (quick_gelu x·σ(1.702x) or exact gelu), {@code fc2}. */
 final class ClipMlp extends Layer {
-    private static final Scalar QUICK_GELU = new Scalar(1.702);
+    private static final Scalar QUICK_GELU = new Scalar(1.702).retainReference(); // survives a PointerScope open at class load
     final Linear fc1, fc2;
     private final boolean quickGelu;
 

@@ -14,8 +14,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * float32, and the per-step scalars as 0-dim float32 tensors, so every rounding happens where diffusers' does.
  */
 final class NoiseSchedule {
-    private static final Scalar ONE = new Scalar(1.0);
-    private static final Scalar HALF = new Scalar(0.5);
+    // retained: the class may first load inside a caller's PointerScope, whose close would free a plain static Scalar
+    private static final Scalar ONE = new Scalar(1.0).retainReference();
+    private static final Scalar HALF = new Scalar(0.5).retainReference();
 
     final DdimSchedulerConfig config;
     final Tensor betas;
