@@ -89,6 +89,7 @@ public final class GenFidelity {
     private static int[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, int steps, double guidance, int batch,
                              long firstSeed, Path dir, IntConsumer progress) throws IOException {
         int[] counts = new int[3];
+        List<BufferedImage> generated = new ArrayList<>();
         TextToImage t2i = new TextToImage(sd);
         int size = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
         for (int start = 0; start < prompts.size(); start += batch) {
@@ -117,10 +118,23 @@ public final class GenFidelity {
                     java.nio.file.Files.createDirectories(dir);
                     Images.writePng(images.get(i), dir.resolve(String.format("%04d-%s.png", start + i, p.text().substring(Captions.PREFIX.length()).replace(' ', '_'))));
                 }
+                generated.add(images.get(i));
                 progress.accept(1);
             }
         }
+        if (dir != null) Images.writePng(montage(generated, 10, 2), dir.resolve("montage.png"));
         return counts;
+    }
+
+    /** The images in rows of {@code columns}, each scaled up {@code scale} times (nearest neighbour). */
+    static BufferedImage montage(List<BufferedImage> images, int columns, int scale) {
+        int w = images.get(0).getWidth() * scale, h = images.get(0).getHeight() * scale;
+        int rows = (images.size() + columns - 1) / columns;
+        BufferedImage out = new BufferedImage(columns * w, rows * h, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        for (int i = 0; i < images.size(); i++) g.drawImage(images.get(i), (i % columns) * w, (i / columns) * h, w, h, null);
+        g.dispose();
+        return out;
     }
 
     private static DetectorInstance byCategory(List<DetectorInstance> inst, String category) {
