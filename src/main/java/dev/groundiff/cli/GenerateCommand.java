@@ -111,7 +111,7 @@ public final class GenerateCommand implements Callable<Integer> {
         GroundingModule module = grounding == null ? null : GroundingCheckpoint.load(grounding, BatchNormMode.parse(batchNorm));
         List<List<String>> perImage = module == null ? null : categoriesPerImage();
         long tLoad = System.nanoTime();
-        int native_ = sd.unetConfig.sampleSize() * 8;
+        int native_ = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
         int h = height != null ? height : native_, w = width != null ? width : native_;
         GenerationRequest req = new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, h, w, eta,
                 initLatents != null ? readInitLatents(initLatents) : null,

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 /** {@code groundiff world}: render, train or evaluate the embedded world. */
 @Command(name = "world", mixinStandardHelpOptions = true,
         description = "Build, train or inspect the embedded world (rendered 64x64 scenes with exact masks).",
-        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class})
+        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class, WorldEvalGenerator.class})
 public final class WorldCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -67,7 +67,7 @@ public final class WorldCommand implements Runnable {
                     "Checkpoints (weights, optimizer state, step) go to --out; a killed run continues with --resume and ends",
                     "with the same weights as an uninterrupted one. When all steps are done, the weights are exported to --model-out."})
     static final class Train implements Callable<Integer> {
-        @Option(names = "--stage", required = true, description = "what to train: detector")
+        @Option(names = "--stage", required = true, description = "what to train: detector, vae, diffusion (vae before diffusion)")
         String stage;
         @Option(names = "--steps", description = "optimizer steps (default 3000)")
         Integer steps;
@@ -94,9 +94,13 @@ public final class WorldCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector)");
             DType storeAs = DType.parse(dtype);
             if (!storeAs.isFloatingPoint()) throw new GroundiffException("--dtype must be a float type, got " + dtype);
+            if (stage.equals("vae") || stage.equals("diffusion")) {
+                return WorldGenTrain.run(stage, steps, batch, lr, seed, checkpointEvery, minutes, stopAt, resume,
+                        out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-" + stage) : out, modelOut, storeAs);
+            }
+            if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion)");
             DetectorTraining d = DetectorTraining.defaults();
             DetectorTraining t = new DetectorTraining(d.config(), steps != null ? steps : d.steps(), batch != null ? batch : d.batch(),
                     lr != null ? lr : d.learningRate(), d.weightDecay(), seed != null ? seed : d.seed(), d.augment(),

@@ -87,8 +87,8 @@ class WorldCliTest {
         Run r = run("detect", "--image", dir.resolve("nope.png").toString(), "--model", dir.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("nope.png: no such file"), r.err());
-        r = run("world", "train", "--stage", "vae", "--out", dir.toString());
+        r = run("world", "train", "--stage", "gan", "--out", dir.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("unknown --stage 'vae'"), r.err());
+        assertTrue(r.err().contains("unknown --stage 'gan'"), r.err());
     }
 }

@@ -69,7 +69,8 @@ public final class TextToImage {
                 embeds = torch.cat(new TensorVector(encode(neg), cond), 0);
             }
             Generator gen = torch.createCPUGenerator(req.seed());
-            long[] shape = {n, sd.unetConfig.inChannels(), req.height() / 8, req.width() / 8};
+            int f = sd.vaeConfig.downsampleFactor(); // 8 for SD, 4 for the world model
+            long[] shape = {n, sd.unetConfig.inChannels(), req.height() / f, req.width() / f};
             Tensor noise = req.initLatents() != null
                     ? checkedInitLatents(req.initLatents(), shape)
                     : torch.randn(shape, new GeneratorOptional(gen), Tensors.options(ScalarType.Float));

@@ -1,0 +1,36 @@
+package dev.groundiff.cli;
+
+import dev.groundiff.torch.DType;
+import dev.groundiff.world.DetectorTrainer;
+import dev.groundiff.world.WorldModels;
+import dev.groundiff.world.gen.GenArchitecture;
+import dev.groundiff.world.gen.GenRun;
+import dev.groundiff.world.gen.GenTrainer;
+import dev.groundiff.world.gen.GenTraining;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code groundiff world train --stage vae|diffusion}: the generative stages of the world (see {@link GenRun}). */
+final class WorldGenTrain {
+    /** Default steps: about 20 minutes (vae) and 2 hours (diffusion) on one core. */
+    static final int VAE_STEPS = 1500, DIFFUSION_STEPS = 6000;
+
+    private WorldGenTrain() {}
+
+    static int run(String stage, Integer steps, Integer batch, Double lr, Long seed, Integer checkpointEvery, Double minutes,
+                   Integer stopAt, boolean resume, Path out, Path modelOut, DType dtype) throws IOException {
+        GenArchitecture a = GenArchitecture.world();
+        GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed, checkpointEvery);
+        int n = steps != null ? steps : stage.equals("vae") ? VAE_STEPS : DIFFUSION_STEPS;
+        Path model = modelOut != null ? modelOut : WorldModels.dir("sd");
+        DetectorTrainer.Limits limits = new DetectorTrainer.Limits(stopAt != null ? stopAt : Integer.MAX_VALUE,
+                minutes != null ? minutes : Double.POSITIVE_INFINITY, true);
+        GenTrainer.Result r = GenRun.train(t, 64, n, out, model, resume, limits, dtype);
+        System.out.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training; wrote %s (%s)%n",
+                r.step(), n, r.lastLoss(), r.trainSeconds(), model, stage.equals("vae") ? "vae/" : "text_encoder/, unet/, tokenizer/, scheduler/");
+        if (!r.finished()) System.out.println("stopped early; continue with the same options and --resume (checkpoint in " + out + ")");
+        return 0;
+    }
+}

@@ -1,0 +1,171 @@
+package dev.groundiff.world.gen;
+
+import dev.groundiff.diffusion.pipeline.GenerationRequest;
+import dev.groundiff.diffusion.pipeline.StableDiffusion;
+import dev.groundiff.diffusion.pipeline.TextToImage;
+import dev.groundiff.io.Images;
+import dev.groundiff.world.Captions;
+import dev.groundiff.world.DetectorInstance;
+import dev.groundiff.world.Mask;
+import dev.groundiff.world.WorldCategories;
+import dev.groundiff.world.WorldColour;
+import dev.groundiff.world.WorldDetector;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * How faithfully the world model draws what it is asked for, judged by the world detector:
+ * one-object prompts "a photograph of a red star" (each category with colours in turn) — is the
+ * category found, and is the found object's mean colour nearest the prompted one; two-object prompts
+ * "a photograph of a red star and a blue ring" — are both categories found.
+ */
+public final class GenFidelity {
+    public record Prompt(String text, List<String> categories, List<WorldColour> colours) {}
+
+    public record Figures(int single, int categoryFound, int colourRight, int pairs, int bothFound) {
+        public double categoryRate() {
+            return (double) categoryFound / Math.max(1, single);
+        }
+
+        public double colourRate() {
+            return (double) colourRight / Math.max(1, single);
+        }
+
+        public double bothRate() {
+            return (double) bothFound / Math.max(1, pairs);
+        }
+    }
+
+    private GenFidelity() {}
+
+    /** {@code perCategory} one-object prompts per category: colour {@code (c + k) mod 8} for the k-th. */
+    public static List<Prompt> singlePrompts(int perCategory) {
+        List<Prompt> out = new ArrayList<>();
+        List<String> cats = WorldCategories.names();
+        WorldColour[] colours = WorldColour.values();
+        for (int k = 0; k < perCategory; k++) {
+            for (int c = 0; c < cats.size(); c++) {
+                WorldColour col = colours[(c + k) % colours.length];
+                out.add(new Prompt(Captions.PREFIX + Captions.phrase(cats.get(c), col), List.of(cats.get(c)), List.of(col)));
+            }
+        }
+        return out;
+    }
+
+    /** {@code count} two-object prompts: distinct categories and colours, chosen from a fixed seed. */
+    public static List<Prompt> pairPrompts(int count) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(2023);
+        List<String> cats = WorldCategories.names();
+        WorldColour[] colours = WorldColour.values();
+        List<Prompt> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int a = rng.nextInt(cats.size()), b = (a + 1 + rng.nextInt(cats.size() - 1)) % cats.size();
+            int ca = rng.nextInt(colours.length), cb = (ca + 1 + rng.nextInt(colours.length - 1)) % colours.length;
+            String text = Captions.PREFIX + Captions.phrase(cats.get(a), colours[ca]) + " and " + Captions.phrase(cats.get(b), colours[cb]);
+            out.add(new Prompt(text, List.of(cats.get(a), cats.get(b)), List.of(colours[ca], colours[cb])));
+        }
+        return out;
+    }
+
+    /**
+     * Generates every prompt (prompt {@code i} with seed {@code firstSeed + i}), detects, and counts.
+     * Images are written to {@code samples} when it is not null.
+     */
+    public static Figures evaluate(StableDiffusion sd, WorldDetector detector, List<Prompt> singles, List<Prompt> pairs,
+                                   int steps, double guidance, int batch, long firstSeed, Path samples, IntConsumer progress) throws IOException {
+        int[] s = run(sd, detector, singles, steps, guidance, batch, firstSeed, samples == null ? null : samples.resolve("single"), progress);
+        int[] p = run(sd, detector, pairs, steps, guidance, batch, firstSeed + singles.size(), samples == null ? null : samples.resolve("pair"), progress);
+        return new Figures(singles.size(), s[0], s[1], pairs.size(), p[2]);
+    }
+
+    /** [category found (first object), colour right (first object), all categories found]. */
+    private static int[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, int steps, double guidance, int batch,
+                             long firstSeed, Path dir, IntConsumer progress) throws IOException {
+        int[] counts = new int[3];
+        List<BufferedImage> generated = new ArrayList<>();
+        TextToImage t2i = new TextToImage(sd);
+        int size = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
+        for (int start = 0; start < prompts.size(); start += batch) {
+            List<Prompt> chunk = prompts.subList(start, Math.min(prompts.size(), start + batch));
+            List<BufferedImage> images = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                // one call per prompt: the seed fixes that prompt's noise whatever the batch size
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor img = t2i.generate(GenerationRequest.of(List.of(chunk.get(i).text()), firstSeed + start + i, steps, guidance, size, size)).image();
+                    images.add(Images.toImage(img.select(0, 0)));
+                }
+            }
+            List<List<DetectorInstance>> found = detector.detectAll(images);
+            for (int i = 0; i < chunk.size(); i++) {
+                Prompt p = chunk.get(i);
+                List<DetectorInstance> inst = found.get(i);
+                DetectorInstance first = byCategory(inst, p.categories().get(0));
+                if (first != null) {
+                    counts[0]++;
+                    if (nearestColour(images.get(i), first.mask()) == p.colours().get(0)) counts[1]++;
+                }
+                boolean all = true;
+                for (String c : p.categories()) all &= byCategory(inst, c) != null;
+                if (all) counts[2]++;
+                if (dir != null) {
+                    java.nio.file.Files.createDirectories(dir);
+                    Images.writePng(images.get(i), dir.resolve(String.format("%04d-%s.png", start + i, p.text().substring(Captions.PREFIX.length()).replace(' ', '_'))));
+                }
+                generated.add(images.get(i));
+                progress.accept(1);
+            }
+        }
+        if (dir != null) Images.writePng(montage(generated, 10, 2), dir.resolve("montage.png"));
+        return counts;
+    }
+
+    /** The images in rows of {@code columns}, each scaled up {@code scale} times (nearest neighbour). */
+    static BufferedImage montage(List<BufferedImage> images, int columns, int scale) {
+        int w = images.get(0).getWidth() * scale, h = images.get(0).getHeight() * scale;
+        int rows = (images.size() + columns - 1) / columns;
+        BufferedImage out = new BufferedImage(columns * w, rows * h, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        for (int i = 0; i < images.size(); i++) g.drawImage(images.get(i), (i % columns) * w, (i / columns) * h, w, h, null);
+        g.dispose();
+        return out;
+    }
+
+    private static DetectorInstance byCategory(List<DetectorInstance> inst, String category) {
+        for (DetectorInstance d : inst) if (d.category().equals(category)) return d;
+        return null;
+    }
+
+    /** The world colour nearest (RGB distance) to the mean colour of {@code image} under {@code mask}. */
+    static WorldColour nearestColour(BufferedImage image, Mask mask) {
+        double r = 0, g = 0, b = 0;
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if (!mask.get(x, y)) continue;
+                int rgb = image.getRGB(x, y);
+                r += (rgb >> 16) & 255;
+                g += (rgb >> 8) & 255;
+                b += rgb & 255;
+                n++;
+            }
+        }
+        if (n == 0) return null;
+        WorldColour best = null;
+        double bestD = Double.MAX_VALUE;
+        for (WorldColour c : WorldColour.values()) {
+            double d = Math.pow(r / n - c.r, 2) + Math.pow(g / n - c.g, 2) + Math.pow(b / n - c.b, 2);
+            if (d < bestD) {
+                bestD = d;
+                best = c;
+            }
+        }
+        return best;
+    }
+}

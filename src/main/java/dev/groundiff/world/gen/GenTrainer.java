@@ -1,0 +1,134 @@
+package dev.groundiff.world.gen;
+
+import dev.groundiff.GroundiffException;
+import dev.groundiff.io.AtomicFiles;
+import dev.groundiff.io.SafeTensors;
+import dev.groundiff.torch.Torch;
+import dev.groundiff.world.DetectorTrainer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The step loop of a generative stage: {@code checkpoint.safetensors} (the stage's state, step, recipe;
+ * written atomically every {@code checkpointEvery} steps and when the run stops) and {@code loss.csv}
+ * in the run folder. Every random draw of step {@code s} comes from a generator seeded from (seed, s)
+ * and its scenes from seeds fixed by s, so the step number is the whole random state: a resumed run
+ * ends bit-identical to an uninterrupted one.
+ */
+public final class GenTrainer {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String LOSS_CSV = "loss.csv";
+    private static final String CSV_HEADER = "step,loss,lr,train_seconds";
+
+    public record Result(int step, boolean finished, double lastLoss, double trainSeconds) {}
+
+    private GenTrainer() {}
+
+    /**
+     * Runs {@code stage} up to {@code steps} (or the limits) in {@code runDir}. {@code recipe} identifies
+     * everything that decides the weights; a checkpoint made with another recipe is refused.
+     */
+    public static Result run(TrainingStage stage, String task, String recipe, int steps, int checkpointEvery,
+                             java.util.function.IntToDoubleFunction learningRate, Path runDir, boolean resume,
+                             DetectorTrainer.Limits limits) throws IOException {
+        Torch.init();
+        Path ckpt = runDir.resolve(CHECKPOINT), csv = runDir.resolve(LOSS_CSV);
+        int step = 0;
+        double trainSeconds = 0;
+        if (Files.exists(ckpt)) {
+            if (!resume) throw new GroundiffException(ckpt + " exists: pass --resume to continue that run, or choose another --out");
+            try (SafeTensors st = SafeTensors.open(ckpt)) {
+                String stored = st.metadata().get("recipe");
+                if (!recipe.equals(stored)) {
+                    throw new GroundiffException(ckpt + " was made with another recipe; resuming needs the same options.\n  checkpoint: " + stored + "\n  now:        " + recipe);
+                }
+                step = Integer.parseInt(st.metadata().get("step"));
+                trainSeconds = Double.parseDouble(st.metadata().getOrDefault("train_seconds", "0"));
+                stage.restore(st.loadAll(), step, ckpt.toString());
+            }
+            truncateCsv(csv, step);
+        } else {
+            Files.createDirectories(runDir);
+            AtomicFiles.writeString(csv, CSV_HEADER + "\n");
+        }
+        long deadline = Double.isInfinite(limits.minutes()) ? Long.MAX_VALUE : System.nanoTime() + (long) (limits.minutes() * 60e9);
+        double lastLoss = Double.NaN;
+        int saved = step;
+        ProgressBar pb = limits.progressBar()
+                ? new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).startsFrom(step, Duration.ZERO)
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed(new java.text.DecimalFormat("0.00"))
+                .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS).setMaxRenderedLength(110).build()
+                : null;
+        try {
+            while (step < steps && step < limits.stopAtStep() && System.nanoTime() < deadline) {
+                int s = step + 1;
+                long t0 = System.nanoTime();
+                double loss;
+                try (PointerScope scope = new PointerScope()) {
+                    loss = stage.step(s);
+                }
+                if (!Double.isFinite(loss)) throw new IllegalStateException("loss became " + loss + " at step " + s);
+                lastLoss = loss;
+                step = s;
+                trainSeconds += (System.nanoTime() - t0) / 1e9;
+                Files.writeString(csv, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.1f%n", s, loss, learningRate.applyAsDouble(s), trainSeconds),
+                        StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+                if (pb != null) {
+                    pb.stepTo(step);
+                    pb.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
+                }
+                if (step % checkpointEvery == 0) {
+                    save(ckpt, stage, step, recipe, trainSeconds);
+                    saved = step;
+                }
+            }
+        } finally {
+            if (pb != null) pb.close();
+        }
+        if (saved != step) save(ckpt, stage, step, recipe, trainSeconds);
+        return new Result(step, step >= steps, lastLoss, trainSeconds);
+    }
+
+    /** Drops loss rows after {@code step}: they belong to steps the checkpoint does not contain. */
+    static void truncateCsv(Path csv, int step) throws IOException {
+        List<String> keep = new ArrayList<>();
+        keep.add(CSV_HEADER);
+        if (Files.exists(csv)) {
+            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+                if (line.isBlank() || line.startsWith("step")) continue;
+                int comma = line.indexOf(',');
+                try {
+                    if (comma > 0 && Integer.parseInt(line.substring(0, comma)) <= step) keep.add(line);
+                } catch (NumberFormatException ignored) {
+                    // a line cut by a kill: drop it
+                }
+            }
+        }
+        AtomicFiles.writeString(csv, String.join("\n", keep) + "\n");
+    }
+
+    static void save(Path ckpt, TrainingStage stage, int step, String recipe, double trainSeconds) throws IOException {
+        Map<String, Tensor> all = stage.checkpointState();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("step", Integer.toString(step));
+        meta.put("recipe", recipe);
+        meta.put("train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
+        meta.put("code_version", dev.groundiff.cli.CodeVersion.describe());
+        SafeTensors.write(ckpt, all, meta);
+    }
+}

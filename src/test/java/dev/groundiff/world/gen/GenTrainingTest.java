@@ -1,0 +1,143 @@
+package dev.groundiff.world.gen;
+
+import dev.groundiff.GroundiffException;
+import dev.groundiff.diffusion.pipeline.GenerationRequest;
+import dev.groundiff.diffusion.pipeline.GenerationResult;
+import dev.groundiff.diffusion.pipeline.StableDiffusion;
+import dev.groundiff.diffusion.pipeline.TextToImage;
+import dev.groundiff.io.SafeTensors;
+import dev.groundiff.torch.DType;
+import dev.groundiff.torch.Tensors;
+import dev.groundiff.torch.Torch;
+import dev.groundiff.world.DetectorTrainer;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The generative stages at a tiny size on 32x32 scenes: learning, exact resume, and a folder the SD pipeline loads. */
+class GenTrainingTest {
+    static final int SIZE = 32;
+    static final GenArchitecture TINY = GenArchitecture.tiny();
+    static final GenTraining VAE = new GenTraining("vae", TINY, 4, 1e-2, 2, 3, 0, 1e-4, 0, 2);
+    static final GenTraining DIFFUSION = new GenTraining("diffusion", TINY, 4, 5e-3, 2, 3, 0.25, 0, 0.9, 2);
+    static final DetectorTrainer.Limits NONE = DetectorTrainer.Limits.none();
+
+    @BeforeAll
+    static void init() {
+        Torch.init();
+    }
+
+    private static double[] losses(Path runDir) throws Exception {
+        List<String> lines = Files.readAllLines(runDir.resolve(GenTrainer.LOSS_CSV));
+        return lines.stream().skip(1).filter(l -> !l.isBlank()).mapToDouble(l -> Double.parseDouble(l.split(",")[1])).toArray();
+    }
+
+    private static double mean(double[] x, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += x[i];
+        return s / (to - from);
+    }
+
+    private static void trainVae(Path tmp, Path model) throws Exception {
+        GenRun.train(VAE, SIZE, 4, tmp.resolve("run-vae"), model, false, NONE, DType.FLOAT32);
+    }
+
+    @Test
+    void vaeStageReducesReconstructionLoss(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        GenTrainer.Result r = GenRun.train(VAE, SIZE, 24, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
+        assertTrue(r.finished());
+        double[] l = losses(tmp.resolve("run"));
+        assertEquals(24, l.length);
+        assertTrue(mean(l, 20, 24) < 0.8 * mean(l, 0, 4), "loss " + mean(l, 0, 4) + " -> " + mean(l, 20, 24));
+        // the export measured a latent scale and wrote it into the config
+        double scale = dev.groundiff.diffusion.vae.VaeConfig.read(model.resolve("vae/config.json")).scalingFactor();
+        assertTrue(scale > 0 && scale != 1.0 && Double.isFinite(scale), "scaling factor " + scale);
+    }
+
+    @Test
+    void diffusionStageReducesNoisePredictionLoss(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        GenRun.train(DIFFUSION, SIZE, 30, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
+        double[] l = losses(tmp.resolve("run"));
+        assertEquals(30, l.length);
+        assertTrue(mean(l, 22, 30) < 0.8 * mean(l, 0, 8), "loss " + mean(l, 0, 8) + " -> " + mean(l, 22, 30));
+    }
+
+    @Test
+    void resumedRunEndsBitIdenticalToUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        Path straight = tmp.resolve("straight"), split = tmp.resolve("split");
+        // the diffusion stage reads the VAE from the model folder: give both runs the same one
+        copyTree(model.resolve("vae"), tmp.resolve("m1/vae"));
+        copyTree(model.resolve("vae"), tmp.resolve("m2/vae"));
+        GenTrainer.Result a = GenRun.train(DIFFUSION, SIZE, 5, straight, tmp.resolve("m1"), false, NONE, DType.FLOAT32);
+        assertEquals(5, a.step());
+
+        GenTrainer.Result first = GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), false,
+                new DetectorTrainer.Limits(3, Double.POSITIVE_INFINITY, false), DType.FLOAT32);
+        assertFalse(first.finished());
+        assertEquals("3", SafeTensors.open(split.resolve(GenTrainer.CHECKPOINT)).metadata().get("step"));
+        // a kill after the checkpoint leaves loss rows it does not hold: resume drops them
+        Files.writeString(split.resolve(GenTrainer.LOSS_CSV), "4,9.9,0.1,1.0\n5,9.", java.nio.file.StandardOpenOption.APPEND);
+        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), false, NONE, DType.FLOAT32));
+        GenTrainer.Result b = GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32);
+        assertTrue(b.finished());
+
+        Map<String, Tensor> x = SafeTensors.load(straight.resolve(GenTrainer.CHECKPOINT));
+        Map<String, Tensor> y = SafeTensors.load(split.resolve(GenTrainer.CHECKPOINT));
+        assertEquals(x.keySet(), y.keySet());
+        assertTrue(x.keySet().stream().anyMatch(k -> k.startsWith("ema.")) && x.keySet().stream().anyMatch(k -> k.startsWith("optim.")));
+        for (String k : x.keySet()) assertArrayEquals(Tensors.toBytes(x.get(k)), Tensors.toBytes(y.get(k)), k);
+        assertArrayEquals(losses(straight), losses(split));
+
+        // another recipe cannot resume this run
+        GenTraining other = DIFFUSION.with(null, 1e-3, null, null);
+        assertThrows(GroundiffException.class, () -> GenRun.train(other, SIZE, 6, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+    }
+
+    @Test
+    void exportedFolderLoadsAndGenerates(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("run"), model, false, NONE, DType.FLOAT16);
+        for (String f : List.of("model_index.json", "unet/config.json", "unet/diffusion_pytorch_model.safetensors", "vae/config.json",
+                "text_encoder/config.json", "text_encoder/model.safetensors", "tokenizer/vocab.json", "tokenizer/merges.txt",
+                "scheduler/scheduler_config.json")) {
+            assertTrue(Files.isRegularFile(model.resolve(f)), f);
+        }
+        assertEquals(DType.FLOAT16, SafeTensors.open(model.resolve("unet/diffusion_pytorch_model.safetensors")).entries().values().iterator().next().dtype());
+        StableDiffusion sd = StableDiffusion.load(model, (Path) null, DType.FLOAT32);
+        // the folder's tokenizer is the standard CLIP vocabulary
+        assertArrayEquals(dev.groundiff.clip.ClipTokenizer.standard().tokenize("a photograph of a red star").ids(),
+                sd.tokenizer.tokenize("a photograph of a red star").ids());
+        GenerationResult r = new TextToImage(sd).generate(GenerationRequest.of(List.of("a photograph of a red star", "a blue ring"), 5, 3, 3.0, SIZE, SIZE));
+        assertArrayEquals(new long[] {2, 3, SIZE, SIZE}, Tensors.shape(r.image()));
+        assertArrayEquals(new long[] {2, 4, SIZE / 2, SIZE / 2}, Tensors.shape(r.latents()));
+        for (float v : Tensors.toFloats(r.image())) assertTrue(v >= 0 && v <= 1);
+    }
+
+    @Test
+    void diffusionWithoutVaeIsAClearError(@TempDir Path tmp) {
+        GroundiffException e = assertThrows(GroundiffException.class,
+                () -> GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("run"), tmp.resolve("empty"), false, NONE, DType.FLOAT32));
+        assertTrue(e.getMessage().contains("--stage vae"), e.getMessage());
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var s = Files.list(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) Files.copy(p, to.resolve(p.getFileName()));
+        }
+    }
+}
