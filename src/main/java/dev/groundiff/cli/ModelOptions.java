@@ -7,12 +7,11 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /** {@code --model}, {@code --model-config}, {@code --dtype}: shared by every verb that runs Stable Diffusion. */
 public final class ModelOptions {
     @Option(names = "--model", paramLabel = "PATH",
-            description = "A diffusers model folder or a single-file checkpoint (.safetensors, .ckpt). Default: the embedded world model (models/world).")
+            description = "A diffusers model folder or a single-file checkpoint (.safetensors, .ckpt). Default: the embedded world model (models/world/sd).")
     Path model;
 
     @Option(names = "--model-config", paramLabel = "DIR",
@@ -23,11 +22,9 @@ public final class ModelOptions {
             description = "Compute type of the models: float32 (default) or bfloat16 (about 2x faster on CPUs with AVX512-BF16).")
     String dtype;
 
-    /** The embedded world's model folder, found next to the launcher. */
+    /** The embedded world's text-to-image model folder ({@code models/world/sd} in the checkout). */
     public static Path defaultModel() {
-        String home = System.getProperty("groundiff.home");
-        Path root = home != null ? Paths.get(home) : Paths.get("");
-        return root.resolve("models").resolve("world");
+        return dev.groundiff.world.WorldModels.dir("sd");
     }
 
     public Path modelPath() {
