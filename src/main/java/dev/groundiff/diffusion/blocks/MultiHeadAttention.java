@@ -33,7 +33,11 @@ public final class MultiHeadAttention {
             // slower than this at SD's sizes (4096 tokens, head dims 40..512). Scaling the small Q instead of the
             // scores and an in-place softmax save two passes over the [B, heads, Lq, Lk] scores.
             Tensor scores = torch.matmul(qh.mul(Tensors.scalar(scale)), kh.transpose(-1, -2));
-            torch.softmax_out(scores, scores, -1, new ScalarTypeOptional());
+            if (org.bytedeco.pytorch.GradMode.is_enabled()) {
+                scores = scores.softmax(-1); // training: the in-place form has no derivative
+            } else {
+                torch.softmax_out(scores, scores, -1, new ScalarTypeOptional());
+            }
             out = torch.matmul(scores, vh);
         }
         return out.transpose(1, 2).reshape(b, -1, inner);
