@@ -40,8 +40,8 @@ public final class Images {
         return (int) Math.rint(c); // round half to even, as numpy's round
     }
 
-    /** An RGB image as a float32 [3, H, W] tensor in [0, 1]. */
-    public static Tensor toTensor(BufferedImage img) {
+    /** An RGB image as channel-major floats in [0, 1] (3 x H x W), the layout the models take. */
+    public static float[] toChw(BufferedImage img) {
         int h = img.getHeight(), w = img.getWidth(), plane = h * w;
         float[] v = new float[3 * plane];
         for (int y = 0; y < h; y++) {
@@ -52,7 +52,12 @@ public final class Images {
                 v[2 * plane + i] = (rgb & 255) / 255f;
             }
         }
-        return Tensors.fromFloats(v, 3, h, w);
+        return v;
+    }
+
+    /** An RGB image as a float32 [3, H, W] tensor in [0, 1]. */
+    public static Tensor toTensor(BufferedImage img) {
+        return Tensors.fromFloats(toChw(img), 3, img.getHeight(), img.getWidth());
     }
 
     public static byte[] pngBytes(BufferedImage img) {

@@ -22,7 +22,7 @@ public record Scene(BufferedImage image, List<SceneObject> objects, String capti
 
     /** The image as float RGB in [0, 1], channel-major (3 x H x W): the layout of a CHW tensor. */
     public float[] rgbChw() {
-        return Images.toChw(image);
+        return dev.groundiff.io.Images.toChw(image);
     }
 
     /**

@@ -86,7 +86,7 @@ public final class WorldDetector extends Layer {
         checkSize(image);
         Torch.init();
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            Tensor x = Tensors.fromFloats(Images.toChw(image), 1, 3, image.getHeight(), image.getWidth());
+            Tensor x = Tensors.fromFloats(dev.groundiff.io.Images.toChw(image), 1, 3, image.getHeight(), image.getWidth());
             return Tensors.toFloats(torch.softmax(forward(x), 1));
         }
     }
@@ -103,7 +103,7 @@ public final class WorldDetector extends Layer {
         float[] in = new float[images.size() * n];
         for (int i = 0; i < images.size(); i++) {
             checkSize(images.get(i));
-            System.arraycopy(Images.toChw(images.get(i)), 0, in, i * n, n);
+            System.arraycopy(dev.groundiff.io.Images.toChw(images.get(i)), 0, in, i * n, n);
         }
         float[] probs;
         Torch.init();
