@@ -1,5 +1,7 @@
 package dev.groundiff.grounding;
 
+import dev.groundiff.torch.optim.Adam;
+
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.Torch;
 import dev.groundiff.torch.nn.ParamFactory;
@@ -71,13 +73,13 @@ public final class GroundingBench {
         }));
 
         m.train(true);
-        Adam adam = new Adam(m.namedParameters(), 1e-5, 0.9, 0.999, 1e-8, 0);
+        Adam adam = new Adam(m.namedParameters(), 0.9, 0.999, 1e-8, 0, Adam.WeightDecay.COUPLED);
         Tensor target = torch.rand(new long[] {2, 512, 512}, new GeneratorOptional(g), Tensors.options(ScalarType.Float)).gt(Tensors.scalar(0.7)).to(ScalarType.Float);
         out.put("training step float32", time(repeats, () -> {
             adam.zeroGrad();
             Tensor logits = m.forward(features, queries).select(0, 0);
             GroundingLoss.perCategory(logits, target).sum().backward();
-            adam.step();
+            adam.step(1e-5);
         }));
         return out;
     }

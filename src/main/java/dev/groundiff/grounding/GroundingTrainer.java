@@ -1,5 +1,7 @@
 package dev.groundiff.grounding;
 
+import dev.groundiff.torch.optim.Adam;
+
 import com.google.gson.Gson;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.io.AtomicFiles;
@@ -107,7 +109,7 @@ public final class GroundingTrainer {
         this.module = module;
         this.options = options;
         this.outDir = outDir;
-        this.adam = new Adam(module.namedParameters(), options.learningRate(), options.beta1(), options.beta2(), options.eps(), options.weightDecay());
+        this.adam = new Adam(module.namedParameters(), options.beta1(), options.beta2(), options.eps(), options.weightDecay(), Adam.WeightDecay.COUPLED);
         this.rng = torch.createCPUGenerator(options.seed());
     }
 
@@ -214,7 +216,7 @@ public final class GroundingTrainer {
                 total += loss.item_double();
             }
             boolean update = categories > 0;
-            if (update) adam.step();
+            if (update) adam.step(options.learningRate());
             step++;
             return new StepResult(step, total, images, categories, update);
         }

@@ -1,5 +1,7 @@
 package dev.groundiff.world;
 
+import dev.groundiff.torch.optim.Adam;
+
 import com.google.gson.Gson;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.io.AtomicFiles;
@@ -25,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains a {@link WorldDetector} on scenes rendered on the fly (cross-entropy over 21 classes, AdamW, fp32).
+ * Trains a {@link WorldDetector} on scenes rendered on the fly (cross-entropy over 21 classes, Adam, fp32).
  *
  * <p>A run folder holds {@code checkpoint.safetensors} (weights, optimizer moments, step, recipe;
  * written atomically every {@code checkpointEvery} steps and at the end) and {@code loss.csv}.
@@ -60,7 +62,7 @@ public final class DetectorTrainer {
         Map<String, Tensor> params = new LinkedHashMap<>();
         org.bytedeco.pytorch.StringTensorDict named = model.named_parameters(true);
         for (long i = 0; i < named.size(); i++) params.put(named.get(i).key().getString(), named.get(i).value());
-        AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, t.weightDecay());
+        Adam opt = new Adam(params, 0.9, 0.999, 1e-8, t.weightDecay(), Adam.WeightDecay.DECOUPLED);
         int step = 0;
         double trainSeconds = 0;
         if (Files.exists(ckpt)) {
@@ -101,6 +103,7 @@ public final class DetectorTrainer {
                     loss.backward();
                     lastLoss = loss.item_double();
                     opt.step(lr);
+                    opt.zeroGrad();
                 }
                 if (!Double.isFinite(lastLoss)) throw new IllegalStateException("loss became " + lastLoss + " at step " + s);
                 step = s;
@@ -120,7 +123,7 @@ public final class DetectorTrainer {
         return new Result(model, step, step >= t.steps(), lastLoss, trainSeconds);
     }
 
-    private static void save(Path ckpt, WorldDetector model, AdamW opt, int step, String recipe, double trainSeconds) throws IOException {
+    private static void save(Path ckpt, WorldDetector model, Adam opt, int step, String recipe, double trainSeconds) throws IOException {
         Map<String, Tensor> all = new LinkedHashMap<>();
         StateDict.of(model).forEach((k, v) -> all.put("model." + k, v));
         opt.state().forEach((k, v) -> all.put("optim." + k, v));

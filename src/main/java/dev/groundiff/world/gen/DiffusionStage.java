@@ -1,5 +1,7 @@
 package dev.groundiff.world.gen;
 
+import dev.groundiff.torch.optim.Adam;
+
 import dev.groundiff.GroundiffException;
 import dev.groundiff.clip.ClipTextModel;
 import dev.groundiff.clip.ClipTokenizer;
@@ -13,7 +15,6 @@ import dev.groundiff.torch.DType;
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.ParamFactory;
 import dev.groundiff.torch.nn.StateDict;
-import dev.groundiff.world.AdamW;
 import dev.groundiff.world.SceneSpec;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -46,7 +47,7 @@ public final class DiffusionStage implements TrainingStage {
     final ClipTextModel text;
     final UNet2DConditionModel unet;
     private final DdimScheduler scheduler;
-    private final AdamW opt;
+    private final Adam opt;
     private final Ema ema;
 
     /** {@code vaeDir}: the {@code vae/} folder written by the vae stage (config with its scaling factor, weights). */
@@ -67,7 +68,7 @@ public final class DiffusionStage implements TrainingStage {
         scheduler = new DdimScheduler(t.architecture().schedulerConfig());
         Map<String, Tensor> params = new LinkedHashMap<>(Params.of("text_encoder.", text));
         params.putAll(Params.of("unet.", unet));
-        opt = new AdamW(params, 0.9, 0.999, 1e-8, 0);
+        opt = new Adam(params, 0.9, 0.999, 1e-8, 0, Adam.WeightDecay.DECOUPLED);
         ema = new Ema(params);
     }
 
@@ -112,6 +113,7 @@ public final class DiffusionStage implements TrainingStage {
         loss.backward();
         double v = loss.item_double();
         opt.step(t.learningRate(s));
+        opt.zeroGrad();
         ema.update(t.emaDecay(s));
         return v;
     }

@@ -1,5 +1,7 @@
 package dev.groundiff.world.gen;
 
+import dev.groundiff.torch.optim.Adam;
+
 import dev.groundiff.diffusion.vae.AutoencoderKL;
 import dev.groundiff.diffusion.vae.LatentDistribution;
 import dev.groundiff.io.AtomicFiles;
@@ -7,7 +9,6 @@ import dev.groundiff.io.SafeTensors;
 import dev.groundiff.torch.DType;
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.ParamFactory;
-import dev.groundiff.world.AdamW;
 import dev.groundiff.world.SceneSpec;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -34,13 +35,13 @@ public final class VaeStage implements TrainingStage {
     private final GenTraining t;
     private final SceneSpec spec;
     final AutoencoderKL vae;
-    private final AdamW opt;
+    private final Adam opt;
 
     public VaeStage(GenTraining t, SceneSpec spec) {
         this.t = t;
         this.spec = spec;
         this.vae = new AutoencoderKL(ParamFactory.random(t.seed()), t.architecture().vaeConfig());
-        this.opt = new AdamW(Params.of("", vae), 0.9, 0.999, 1e-8, 0);
+        this.opt = new Adam(Params.of("", vae), 0.9, 0.999, 1e-8, 0, Adam.WeightDecay.DECOUPLED);
     }
 
     @Override
@@ -70,6 +71,7 @@ public final class VaeStage implements TrainingStage {
         loss.backward();
         double v = loss.item_double();
         opt.step(t.learningRate(s));
+        opt.zeroGrad();
         return v;
     }
 
