@@ -3,9 +3,7 @@ package dev.groundiff.clip;
 import dev.groundiff.torch.nn.Layer;
 import dev.groundiff.torch.nn.Linear;
 import dev.groundiff.torch.nn.ParamFactory;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /** transformers' {@code CLIPAttention} with the causal mask: {@code q_proj}, {@code k_proj}, {@code v_proj}, {@code out_proj}. */
@@ -41,15 +39,17 @@ final class ClipAttention extends Layer {
         Tensor v = split(vProj.forward(x), batch, seq);
         Tensor out;
         Tensor probs = null;
-        if (wantProbs) {
-            // As transformers: scale q first, add a causal mask of -inf above the diagonal, softmax over keys.
-            Tensor q = split(qProj.forward(x).mul(new org.bytedeco.pytorch.Scalar(scale)), batch, seq);
-            Tensor scores = q.matmul(k.transpose(2, 3)).add(causalMask(seq, x));
+        // As transformers: scale q first, add a causal mask of -inf above the diagonal, softmax over keys.
+        // (Not scaled_dot_product_attention: libtorch 2.10's CPU kernel is the slower one here too.)
+        Tensor q = split(qProj.forward(x).mul(new org.bytedeco.pytorch.Scalar(scale)), batch, seq);
+        Tensor scores = q.matmul(k.transpose(2, 3)).add_(causalMask(seq, x));
+        if (wantProbs || org.bytedeco.pytorch.GradMode.is_enabled()) {
             probs = scores.softmax(-1);
             out = probs.matmul(v);
+            if (!wantProbs) probs = null;
         } else {
-            Tensor q = split(qProj.forward(x), batch, seq);
-            out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, true, new DoubleOptional(scale), false);
+            torch.softmax_out(scores, scores, -1, new org.bytedeco.pytorch.ScalarTypeOptional());
+            out = scores.matmul(v);
         }
         out = out.transpose(1, 2).reshape(batch, seq, (long) heads * headDim);
         return new Result(outProj.forward(out), probs);

@@ -26,7 +26,7 @@ import java.util.Map;
  * transformers' {@code CLIPTextModel} (the SD v1.x text encoder), parameter names exactly the checkpoint keys
  * ({@code text_model.embeddings.token_embedding.weight}, {@code text_model.encoder.layers.N.self_attn.q_proj.weight}, ...).
  *
- * <p>Attention uses the fused {@code scaled_dot_product_attention} unless the probabilities are asked for.
+ * <p>Attention is computed explicitly (softmax(scale Q K^T + causal mask) V), in place when no gradient is needed: libtorch 2.10's CPU SDPA kernel is slower.
  * Runs in the dtype the module was cast to (e.g. bfloat16): embeddings, mask and activations follow the weights.
  */
 public final class ClipTextModel extends Layer {
