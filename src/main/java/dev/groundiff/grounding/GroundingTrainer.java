@@ -1,5 +1,7 @@
 package dev.groundiff.grounding;
 
+import dev.groundiff.io.LossLog;
+
 import dev.groundiff.torch.optim.Adam;
 
 import com.google.gson.Gson;
@@ -267,20 +269,10 @@ public final class GroundingTrainer {
 
     /** Creates the loss log, or on resume drops the rows after the resumed step (a crash may have left some). */
     private void prepareLossLog() throws IOException {
-        Path csv = outDir.resolve(LOSS_FILE);
-        StringBuilder kept = new StringBuilder(CSV_HEADER).append('\n');
-        if (Files.exists(csv)) {
-            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("step")) continue;
-                long s = Long.parseLong(line.substring(0, line.indexOf(',')));
-                if (s <= step) kept.append(line).append('\n');
-            }
-        }
-        AtomicFiles.writeString(csv, kept.toString());
+        LossLog.cutBackTo(outDir.resolve(LOSS_FILE), CSV_HEADER, step);
     }
 
     private void appendLoss(StepResult r) throws IOException {
-        String line = r.step() + "," + (r.updated() ? Double.toString(r.loss()) : "") + "," + r.images() + "," + r.categories() + "\n";
-        Files.writeString(outDir.resolve(LOSS_FILE), line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        LossLog.append(outDir.resolve(LOSS_FILE), r.step() + "," + (r.updated() ? Double.toString(r.loss()) : "") + "," + r.images() + "," + r.categories());
     }
 }

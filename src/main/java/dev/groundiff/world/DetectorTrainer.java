@@ -78,7 +78,7 @@ public final class DetectorTrainer {
                 StateDict.load(model, withPrefix(all, "model."), ckpt.toString());
                 opt.load(withPrefix(all, "optim."), step, ckpt.toString());
             }
-            truncateCsv(csv, step);
+            dev.groundiff.io.LossLog.cutBackTo(csv, CSV_HEADER, step);
         } else {
             Files.createDirectories(runDir);
             AtomicFiles.writeString(csv, CSV_HEADER + "\n");
@@ -141,23 +141,5 @@ public final class DetectorTrainer {
             if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v);
         });
         return out;
-    }
-
-    /** Drops loss rows after {@code step}: they belong to steps the checkpoint does not contain. */
-    private static void truncateCsv(Path csv, int step) throws IOException {
-        List<String> keep = new ArrayList<>();
-        keep.add(CSV_HEADER);
-        if (Files.exists(csv)) {
-            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("step")) continue;
-                int comma = line.indexOf(',');
-                try {
-                    if (comma > 0 && Integer.parseInt(line.substring(0, comma)) <= step) keep.add(line);
-                } catch (NumberFormatException ignored) {
-                    // a line cut by a kill: drop it
-                }
-            }
-        }
-        AtomicFiles.writeString(csv, String.join("\n", keep) + "\n");
     }
 }

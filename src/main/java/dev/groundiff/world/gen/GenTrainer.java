@@ -61,7 +61,7 @@ public final class GenTrainer {
                 trainSeconds = Double.parseDouble(st.metadata().getOrDefault("train_seconds", "0"));
                 stage.restore(st.loadAll(), step, ckpt.toString());
             }
-            truncateCsv(csv, step);
+            dev.groundiff.io.LossLog.cutBackTo(csv, CSV_HEADER, step);
         } else {
             Files.createDirectories(runDir);
             AtomicFiles.writeString(csv, CSV_HEADER + "\n");
@@ -102,24 +102,6 @@ public final class GenTrainer {
         }
         if (saved != step) save(ckpt, stage, step, recipe, trainSeconds);
         return new Result(step, step >= steps, lastLoss, trainSeconds);
-    }
-
-    /** Drops loss rows after {@code step}: they belong to steps the checkpoint does not contain. */
-    static void truncateCsv(Path csv, int step) throws IOException {
-        List<String> keep = new ArrayList<>();
-        keep.add(CSV_HEADER);
-        if (Files.exists(csv)) {
-            for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
-                if (line.isBlank() || line.startsWith("step")) continue;
-                int comma = line.indexOf(',');
-                try {
-                    if (comma > 0 && Integer.parseInt(line.substring(0, comma)) <= step) keep.add(line);
-                } catch (NumberFormatException ignored) {
-                    // a line cut by a kill: drop it
-                }
-            }
-        }
-        AtomicFiles.writeString(csv, String.join("\n", keep) + "\n");
     }
 
     static void save(Path ckpt, TrainingStage stage, int step, String recipe, double trainSeconds) throws IOException {
