@@ -158,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
         TargetPolicy policy = TargetPolicy.parse(target != null ? target : "top1", minScore != null ? minScore : 0);
         WorldOracleDetector oracle = Detectors.load(detector, detectorModel, sp);
         StableDiffusion sd = model.load();
-        int nativeSize = sd.unetConfig.sampleSize() * 8;
+        int nativeSize = sd.nativeImageSize();
         ImageSettings images = ImageSettings.of(denoiseSteps != null ? denoiseSteps : 50, guidance != null ? guidance : 5.0,
                 height != null ? height : nativeSize, width != null ? width : nativeSize, featureStep != null ? featureStep : -1,
                 model.computeType().torchName);

@@ -93,6 +93,11 @@ public final class StableDiffusion {
         return path;
     }
 
+    /** The side the model was trained at: UNet sample_size (64 when the config has none) times the VAE factor. */
+    public int nativeImageSize() {
+        return (unetConfig.sampleSize() != null ? unetConfig.sampleSize() : 64) * vaeConfig.downsampleFactor();
+    }
+
     /** Model path and SHA-256 of every weight file, for metadata. */
     public JsonObject identity() {
         try {

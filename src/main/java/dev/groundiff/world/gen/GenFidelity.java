@@ -91,7 +91,7 @@ public final class GenFidelity {
         int[] counts = new int[3];
         List<BufferedImage> generated = new ArrayList<>();
         TextToImage t2i = new TextToImage(sd);
-        int size = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
+        int size = sd.nativeImageSize();
         for (int start = 0; start < prompts.size(); start += batch) {
             List<Prompt> chunk = prompts.subList(start, Math.min(prompts.size(), start + batch));
             List<BufferedImage> images = new ArrayList<>();
