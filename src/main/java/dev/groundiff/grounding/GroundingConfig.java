@@ -99,6 +99,15 @@ public record GroundingConfig(
                 64, 4, embeddingDim, numHeads, numLayers, ffnDim, textDim, 512);
     }
 
+    /**
+     * The same widths at another resolution: F of {@code featureSize} cut into {@code patchSize} patches,
+     * logits upsampled to {@code outputSize} (the official module: 64, 4, 512).
+     */
+    public GroundingConfig atResolution(int featureSize, int patchSize, int outputSize) {
+        return new GroundingConfig(lowChannels, midChannels, highChannels, highestChannels, lowWidth, midWidth, highWidth, highestWidth,
+                featureSize, patchSize, embeddingDim, numHeads, numLayers, ffnDim, textDim, outputSize);
+    }
+
     /** Channels of the mid mix-conv block: cat[low, mid]. */
     public int midMixChannels() {
         return lowWidth + midWidth;

@@ -3,6 +3,7 @@ package dev.groundiff.workflow;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.diffusion.pipeline.StableDiffusion;
 import dev.groundiff.diffusion.unet.UNetConfig;
+import dev.groundiff.diffusion.vae.VaeConfig;
 import dev.groundiff.grounding.GroundingConfig;
 
 import java.util.List;
@@ -14,12 +15,20 @@ public final class GroundingSetup {
     /**
      * The official widths (1x1 convs 16/32/64/128, fusion 512, 8 heads, 3 layers, FFN 2048) on this
      * model's taps: group inputs from {@code block_out_channels[0]}, queries of the CLIP width
-     * (= the UNet's cross-attention width). For SD v1.x this is {@link GroundingConfig#sdV1()}.
+     * (= the UNet's cross-attention width). F lies at the native latent resolution cut into 16x16
+     * patches, and logits come out at the native image size, as in the official module (64, 4, 512).
+     * For SD v1.x this is {@link GroundingConfig#sdV1()}; for the embedded world F is 16x16 (patch 1).
      */
     public static GroundingConfig forModel(StableDiffusion sd) {
-        UNetConfig u = sd.unetConfig;
+        return forModel(sd.unetConfig, sd.vaeConfig);
+    }
+
+    /** {@link #forModel(StableDiffusion)} from the configs alone. */
+    public static GroundingConfig forModel(UNetConfig u, VaeConfig vae) {
         requireSdV1Shape(u);
-        return GroundingConfig.forUnet(u.blockOutChannels().get(0), 16, 32, 64, 128, 512, 8, 3, 2048, u.crossAttentionDim());
+        int f = u.sampleSize() != null ? u.sampleSize() : 64;
+        return GroundingConfig.forUnet(u.blockOutChannels().get(0), 16, 32, 64, 128, 512, 8, 3, 2048, u.crossAttentionDim())
+                .atResolution(f, Math.max(1, f / 16), f * vae.downsampleFactor());
     }
 
     /** Fails with the differing widths when {@code c} cannot read this model's taps and queries. */

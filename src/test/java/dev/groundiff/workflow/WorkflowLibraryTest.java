@@ -64,7 +64,10 @@ class WorkflowLibraryTest {
 
     @Test
     void moduleConfigFollowsTheUnet() {
-        assertEquals(GroundingConfig.forUnet(16, 16, 32, 64, 128, 512, 8, 3, 2048, 32), GroundingSetup.forModel(sd));
+        // F at the native latent side (16), 16x16 patches of side 1, logits at the native image side (128)
+        assertEquals(GroundingConfig.forUnet(16, 16, 32, 64, 128, 512, 8, 3, 2048, 32).atResolution(16, 1, 128), GroundingSetup.forModel(sd));
+        dev.groundiff.bench.ModelConfigs sd15 = dev.groundiff.bench.ModelConfigs.sd15();
+        assertEquals(GroundingConfig.sdV1(), GroundingSetup.forModel(sd15.unet(), sd15.vae()), "SD v1.5 gets the official module");
         GroundingSetup.requireFits(TINY, sd, "tiny");
         assertThrows(dev.groundiff.GroundiffException.class, () -> GroundingSetup.requireFits(GroundingConfig.sdV1(), sd, "sdv1"));
     }
