@@ -1,5 +1,11 @@
 package dev.groundiff.cli;
 
+import dev.groundiff.grounding.BatchNormMode;
+import dev.groundiff.grounding.GroundingCheckpoint;
+import dev.groundiff.grounding.GroundingModule;
+import dev.groundiff.workflow.GroundingLabeler;
+import dev.groundiff.workflow.GroundingSetup;
+
 import com.google.gson.JsonObject;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.data.DatasetWriter;
@@ -64,6 +70,13 @@ public final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--detector-model", paramLabel = "DIR", description = "With --detector world: the detector folder (default: models/world/detector of this checkout).")
     Path detectorModel;
 
+    @Option(names = "--grounding", paramLabel = "CKPT", description = "Label the images with a trained grounding module instead of a detector "
+            + "(a mask for every category in the prompt: the synthetic data of the paper's Protocol II).")
+    Path grounding;
+
+    @Option(names = "--mask-threshold", defaultValue = "0.5", description = "With --grounding: a pixel is in the mask when sigmoid(logit) > t (default: ${DEFAULT-VALUE}).")
+    double maskThreshold;
+
     @Option(names = "--target", defaultValue = "top1", description = "Instances -> mask per category: top1 (official: best instance) or union (default: ${DEFAULT-VALUE}).")
     String target;
 
@@ -105,7 +118,9 @@ public final class DatasetCommand implements Callable<Integer> {
         TargetPolicy policy = TargetPolicy.parse(target, minScore);
         OracleDetector detector = null;
         String detectorId = "none";
-        if (detectorName != null && detections != null) throw new GroundiffException("give --detector or --detections, not both");
+        if ((detectorName != null ? 1 : 0) + (detections != null ? 1 : 0) + (grounding != null ? 1 : 0) > 1) {
+            throw new GroundiffException("give one of --detector, --detections and --grounding: the masks come from one of them");
+        }
         if (detectorName == null && detectorModel != null) throw new GroundiffException("--detector-model needs --detector world");
         if (detectorName != null) {
             WorldOracleDetector w = Detectors.load(detectorName, detectorModel, sp);
@@ -119,11 +134,18 @@ public final class DatasetCommand implements Callable<Integer> {
         int shard = shardSize != null ? shardSize : saveFeatures ? 8 : 100;
         if (out.toFile().exists() && !Files.isDirectory(out)) throw new GroundiffException(out + " exists and is not a folder");
         StableDiffusion sd = model.load();
-        int nativeSize = sd.unetConfig.sampleSize() * 8;
+        int nativeSize = sd.nativeImageSize();
         ImageSettings images = ImageSettings.of(steps, guidance, height != null ? height : nativeSize, width != null ? width : nativeSize,
                 featureStep, model.computeType().torchName);
         DatasetBuilder.Settings settings = new DatasetBuilder.Settings(split, sub, seed, count, shard, images, saveFeatures, detectorId, policy);
-        DatasetBuilder builder = new DatasetBuilder(sd, settings, sp, detector);
+        GroundingLabeler labeler = null;
+        if (grounding != null) {
+            GroundingModule module = GroundingCheckpoint.load(grounding, BatchNormMode.BATCH);
+            GroundingSetup.requireFits(module.config(), sd, grounding.toString());
+            labeler = new GroundingLabeler(sd, module, maskThreshold, "grounding module sha256:" + Provenance.sha256(grounding));
+            settings = new DatasetBuilder.Settings(split, sub, seed, count, shard, images, saveFeatures, labeler.id(), policy);
+        }
+        DatasetBuilder builder = new DatasetBuilder(sd, settings, sp, detector, labeler);
 
         Path metadata = out.resolve("metadata.json");
         DatasetWriter writer;
@@ -146,7 +168,7 @@ public final class DatasetCommand implements Callable<Integer> {
         }
         Provenance.write(metadata, metadata(sd, writer, images, shard), writer.info().codeVersion());
         spec.commandLine().getOut().println("dataset " + out + ": " + count + " images in " + writer.info().shardCount() + " shard(s)"
-                + (detector == null ? " (no masks: no --detections or --detector)" : ""));
+                + (detector == null && labeler == null ? " (no masks: no --detections, --detector or --grounding)" : ""));
         spec.commandLine().getOut().flush();
         return 0;
     }
@@ -173,6 +195,7 @@ public final class DatasetCommand implements Callable<Integer> {
         m.addProperty("scheduler", "DDIM, eta 0");
         m.addProperty("detector", writer.info().extra().get("detector"));
         if (detections != null) m.addProperty("detections_file", detections.getFileName().toString());
+        if (grounding != null) m.addProperty("grounding", grounding.toAbsolutePath().normalize().toString());
         m.addProperty("target_policy", writer.info().extra().get("target_policy"));
         m.addProperty("image_names", "%08d.png = record index");
         return m;

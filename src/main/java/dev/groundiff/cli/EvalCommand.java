@@ -63,13 +63,16 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--daam-sweep", split = ",", defaultValue = "0.2,0.3,0.4,0.5,0.6", description = "DAAM thresholds also scored (default: ${DEFAULT-VALUE}).")
     List<Double> daamSweep = new ArrayList<>();
 
+    @Option(names = "--checked-only", description = "Score only images where the detector found every prompted category (the paper scored checked images).")
+    boolean checkedOnly;
+
     @Option(names = "--gallery", defaultValue = "16", description = "Records shown in report.html (default: ${DEFAULT-VALUE}).")
     int gallery;
 
     @Override
     public Integer call() throws IOException {
         Torch.init();
-        Evaluation.Options opts = new Evaluation.Options(maskThreshold, daamThreshold, daamSweep, gallery);
+        Evaluation.Options opts = new Evaluation.Options(maskThreshold, daamThreshold, daamSweep, gallery, checkedOnly);
         if (!Files.exists(grounding)) throw new GroundiffException(grounding + ": no such grounding checkpoint");
         DatasetReader reader = DatasetReader.open(testset);
         Split sp = Splits.parse(split != null ? split : reader.info().split());
@@ -90,7 +93,9 @@ public final class EvalCommand implements Callable<Integer> {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("model", sd.path().toString() + " (weights " + ModelFingerprint.of(sd).substring(0, 12) + ")");
         settings.put("grounding", grounding.toString() + " (sha256 " + Provenance.sha256(grounding).substring(0, 12) + ")");
-        settings.put("testset", testset + " (" + result.records() + " images, seed " + reader.info().seed() + ", " + reader.info().subset() + ")");
+        settings.put("testset", testset + " (" + result.records() + " images scored"
+                + (checkedOnly ? ", " + result.leftOut() + " left out where the detector missed a prompted category" : "")
+                + ", seed " + reader.info().seed() + ", " + reader.info().subset() + ")");
         settings.put("split", sp.name());
         settings.put("generation", images.steps() + " DDIM steps, guidance " + images.guidance() + ", " + images.width() + "x" + images.height()
                 + ", features of step " + images.featureStep());
@@ -115,6 +120,7 @@ public final class EvalCommand implements Callable<Integer> {
         m.addProperty("testset", testset.toAbsolutePath().normalize().toString());
         m.addProperty("testset_sha256", Provenance.sha256(testset.resolve("dataset.json")));
         m.addProperty("records", reader.size());
+        m.addProperty("checked_only", checkedOnly);
         m.addProperty("seed", reader.info().seed());
         m.addProperty("split", sp.name());
         m.addProperty("steps", images.steps());

@@ -60,6 +60,7 @@ public final class DatasetBuilder {
     private final StableDiffusion sd;
     private final Settings settings;
     private final OracleDetector detector;
+    private final GroundingLabeler labeler;
     private final PromptSampler sampler;
     private final TextToImage t2i;
     private final String fingerprint;
@@ -71,9 +72,20 @@ public final class DatasetBuilder {
 
     /** With the split already resolved (one {@link Split#parse} does not know, e.g. the world's); {@code settings.split()} is its recorded name. */
     public DatasetBuilder(StableDiffusion sd, Settings settings, Split split, OracleDetector detector) {
+        this(sd, settings, split, detector, null);
+    }
+
+    /**
+     * Masks from {@code detector} (the oracle, as the paper's training data) or from {@code labeler}
+     * (a trained grounding module, as the paper's Protocol II data); at most one of them.
+     */
+    public DatasetBuilder(StableDiffusion sd, Settings settings, Split split, OracleDetector detector, GroundingLabeler labeler) {
+        if (detector != null && labeler != null) throw new GroundiffException("masks come from a detector or from a grounding module, not both");
+        if (labeler != null) settings.images().requireGuidance("grounding-module labels");
         this.sd = sd;
         this.settings = settings;
         this.detector = detector;
+        this.labeler = labeler;
         this.sampler = PromptSampler.official(split, settings.subset(), settings.seed());
         this.t2i = new TextToImage(sd);
         this.fingerprint = ModelFingerprint.of(sd);
@@ -81,7 +93,8 @@ public final class DatasetBuilder {
 
     public DatasetInfo info(String modelId, String codeVersion) {
         Map<String, String> extra = new LinkedHashMap<>(settings.images().extra());
-        extra.put("detector", detector == null ? "none" : settings.detectorId());
+        extra.put("detector", detector == null && labeler == null ? "none" : settings.detectorId());
+        extra.put("labels", labeler != null ? "grounding module" : detector != null ? "detector" : "none");
         extra.put("target_policy", settings.policy().id());
         extra.put("features", Boolean.toString(settings.saveFeatures()));
         extra.put("prompts", "official (one or two objects, 'a photograph of a X [and a Y]')");
@@ -149,11 +162,13 @@ public final class DatasetBuilder {
     public DatasetRecord record(long index) {
         PromptSampler.Sample s = sampler.sample(index);
         ImageSettings im = settings.images();
-        GenerationRequest req = settings.saveFeatures() ? im.requestWithFeatures(s.prompt(), s.seed()) : im.request(s.prompt(), s.seed());
+        boolean taps = settings.saveFeatures() || labeler != null;
+        GenerationRequest req = taps ? im.requestWithFeatures(s.prompt(), s.seed()) : im.request(s.prompt(), s.seed());
         try (PointerScope scope = new PointerScope()) {
             GenerationResult res = t2i.generate(req);
             RgbImage image = RgbImage.of(Images.toImage(res.image().select(0, 0)));
-            Map<String, BitMask> masks = detector == null ? Map.of()
+            Map<String, BitMask> masks = labeler != null ? labeler.masks(res.taps(), s.categories(), im.height(), im.width())
+                    : detector == null ? Map.of()
                     : settings.policy().select(detector.detect(DetectionNames.fileName(index), image), s.categories());
             Map<String, Tensor> features = new LinkedHashMap<>();
             if (settings.saveFeatures()) {

@@ -13,7 +13,6 @@ import dev.groundiff.eval.DaamHeatMaps;
 import dev.groundiff.eval.IouAccumulator;
 import dev.groundiff.eval.ReportWriter;
 import dev.groundiff.grounding.GroundingModule;
-import dev.groundiff.grounding.MaskPredictor;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -35,7 +34,11 @@ import java.util.function.LongConsumer;
  */
 public final class Evaluation {
     /** @param gallery how many records (the first ones) the report shows as overlays */
-    public record Options(double maskThreshold, double daamThreshold, List<Double> daamSweep, int gallery) {
+    /**
+     * @param checkedOnly score only images where the detector found every prompted category (the paper
+     *                    scored manually checked images); the others are counted as left out
+     */
+    public record Options(double maskThreshold, double daamThreshold, List<Double> daamSweep, int gallery, boolean checkedOnly) {
         public Options {
             if (maskThreshold <= 0 || maskThreshold >= 1) throw new GroundiffException("--mask-threshold must be in (0, 1), got " + maskThreshold);
             if (daamThreshold < 0 || daamThreshold >= 1) throw new GroundiffException("--daam-threshold must be in [0, 1), got " + daamThreshold);
@@ -46,7 +49,7 @@ public final class Evaluation {
     }
 
     /** What the evaluation measured. */
-    public record Result(List<ReportWriter.MethodResult> methods, List<ReportWriter.GalleryItem> gallery, long records) {}
+    public record Result(List<ReportWriter.MethodResult> methods, List<ReportWriter.GalleryItem> gallery, long records, long leftOut) {}
 
     private final StableDiffusion sd;
     private final GroundingModule module;
@@ -86,11 +89,16 @@ public final class Evaluation {
         Map<Double, IouAccumulator> daam = new LinkedHashMap<>();
         for (double t : thresholds) daam.put(t, new IouAccumulator(split::isUnseen));
         List<ReportWriter.GalleryItem> gallery = new ArrayList<>();
-        MaskPredictor predictor = new MaskPredictor(sd, module);
+        GroundingLabeler labeler = new GroundingLabeler(sd, module, options.maskThreshold(), "evaluated module");
         TextToImage t2i = new TextToImage(sd);
-        module.train(false);
-        long n = 0;
+        long n = 0, scored = 0;
         for (DatasetRecord r : testset.records()) {
+            n++;
+            if (options.checkedOnly() && !r.masks().keySet().containsAll(r.categories())) {
+                recordDone.accept(n);
+                continue;
+            }
+            scored++;
             try (PointerScope scope = new PointerScope()) {
                 for (String c : r.categories()) {
                     if (!split.vocabulary().contains(c)) throw new GroundiffException("record " + r.index() + " names '" + c + "', which is not a class of the split " + split.name());
@@ -99,13 +107,10 @@ public final class Evaluation {
                         .withTaps(TapRequest.blocks(), images.featureStep()).withCrossAttentionTrace(true));
                 int h = images.height(), w = images.width();
                 List<String> distinct = new ArrayList<>(new LinkedHashSet<>(r.categories()));
-                Tensor logits = predictor.logits(res.taps(), List.of(distinct), h, w).get(0);
-                Map<String, BitMask> gMasks = new LinkedHashMap<>();
-                for (int i = 0; i < distinct.size(); i++) {
-                    gMasks.put(distinct.get(i), BitMask.of(w, h, MaskPredictor.binarize(logits.select(0, i), options.maskThreshold())));
-                }
+                Map<String, BitMask> gMasks = labeler.masks(res.taps(), distinct, h, w);
                 grounding.addSample(r.categories(), gMasks, r.masks());
-                DaamTrace trace = DaamTrace.of(res.crossAttentionSums(), 0, h / 8, w / 8, sd.tokenizer, r.prompt());
+                int f = sd.vaeConfig.downsampleFactor();
+                DaamTrace trace = DaamTrace.of(res.crossAttentionSums(), 0, h / f, w / f, sd.tokenizer, r.prompt());
                 Map<String, Tensor> expanded = trace.expanded(distinct, h, w);
                 Map<String, BitMask> shown = null;
                 for (double t : thresholds) {
@@ -118,12 +123,11 @@ public final class Evaluation {
                     gallery.add(new ReportWriter.GalleryItem(r.index(), r.prompt(), r.categories(), r.image(), r.masks(), gMasks, shown));
                 }
             }
-            n++;
             recordDone.accept(n);
         }
         List<ReportWriter.MethodResult> methods = new ArrayList<>();
         methods.add(new ReportWriter.MethodResult(groundingName(options.maskThreshold()), grounding.result()));
         for (Map.Entry<Double, IouAccumulator> e : daam.entrySet()) methods.add(new ReportWriter.MethodResult(daamName(e.getKey()), e.getValue().result()));
-        return new Result(methods, gallery, n);
+        return new Result(methods, gallery, scored, n - scored);
     }
 }

@@ -88,6 +88,35 @@ class WorkflowEndToEndTest {
         checkReport(report);
         System.out.println(e.out());
 
+        // only the images where the detector found every prompted category (the paper's checked test images)
+        long unchecked = 0;
+        for (DatasetRecord r : DatasetReader.open(clean).records()) if (!r.masks().keySet().containsAll(r.categories())) unchecked++;
+        assertTrue(unchecked > 0, "the test detections miss everything on record 4");
+        Path checked = tmp.resolve("checked");
+        Run ce = run(List.of("eval", "--model", model.toString(), "--grounding", ckpt.resolve(GroundingTrainer.WEIGHTS_FILE).toString(),
+                "--testset", clean.toString(), "--out", checked.toString(), "--gallery", "0", "--checked-only"));
+        assertEquals(0, ce.code(), ce.err());
+        assertTrue(Files.readString(checked.resolve("report.md")).contains((COUNT - unchecked) + " images scored, " + unchecked + " left out"),
+                Files.readString(checked.resolve("report.md")));
+
+        // the trained module as the labeller (Protocol II data): a mask for every prompted category
+        Path labelled = tmp.resolve("labelled");
+        List<String> la = datasetArgs(model, labelled, null, 3, 10, STEPS, false);
+        la.addAll(List.of("--grounding", ckpt.resolve(GroundingTrainer.WEIGHTS_FILE).toString()));
+        Run lab = run(la);
+        assertEquals(0, lab.code(), lab.err());
+        DatasetReader lr = DatasetReader.open(labelled);
+        assertEquals("grounding module", lr.info().extra().get("labels"));
+        assertTrue(lr.info().extra().get("detector").startsWith("grounding module sha256:"), lr.info().extra().toString());
+        for (DatasetRecord r : lr.records()) {
+            assertEquals(new java.util.LinkedHashSet<>(r.categories()), r.masks().keySet(), "record " + r.index());
+            for (var m : r.masks().values()) assertEquals(SIZE * SIZE, m.toRowMajor().length);
+        }
+        la.addAll(List.of("--detections", det.toString()));
+        Run both = run(la);
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("one of --detector, --detections and --grounding"), both.err());
+
         // exports
         Path coco = tmp.resolve("coco"), voc = tmp.resolve("voc");
         assertEquals(0, run(List.of("export", "--dataset", clean.toString(), "--format", "coco", "--out", coco.toString())).code());
