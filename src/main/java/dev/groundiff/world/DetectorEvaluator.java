@@ -21,9 +21,17 @@ public final class DetectorEvaluator {
     private DetectorEvaluator() {}
 
     public static Evaluation evaluate(WorldDetector d, long firstSeed, int count, int batch, Runnable afterEachScene) {
+        return evaluate(d, d.config().categories(), firstSeed, count, batch, afterEachScene);
+    }
+
+    /**
+     * Scores on scenes drawn from {@code classes}, which may include classes the detector does not know
+     * (Protocol II's seen-only baseline): those are never predicted, so their IoU is 0.
+     */
+    public static Evaluation evaluate(WorldDetector d, List<String> classes, long firstSeed, int count, int batch, Runnable afterEachScene) {
         DetectorConfig cfg = d.config();
-        SceneSpec spec = SceneSpec.defaults().withSize(cfg.imageSize()).withCategories(cfg.categories());
-        IouAccumulator acc = new IouAccumulator(cfg.numClasses());
+        SceneSpec spec = SceneSpec.defaults().withSize(cfg.imageSize()).withCategories(classes);
+        IouAccumulator acc = new IouAccumulator(classes.size() + 1);
         for (int start = 0; start < count; start += batch) {
             int n = Math.min(batch, count - start);
             List<Scene> scenes = new ArrayList<>();
@@ -35,20 +43,20 @@ public final class DetectorEvaluator {
             }
             List<List<DetectorInstance>> found = d.detectAll(images);
             for (int i = 0; i < n; i++) {
-                acc.add(scenes.get(i).classMap(cfg.categories()), classMap(found.get(i), cfg, images.get(i).getWidth() * images.get(i).getHeight()));
+                acc.add(scenes.get(i).classMap(classes), classMap(found.get(i), classes, images.get(i).getWidth() * images.get(i).getHeight()));
                 if (afterEachScene != null) afterEachScene.run();
             }
         }
         Map<String, Double> iou = new LinkedHashMap<>();
-        for (int c = 1; c < cfg.numClasses(); c++) iou.put(cfg.className(c), acc.iou(c));
+        for (int c = 1; c <= classes.size(); c++) iou.put(classes.get(c - 1), acc.iou(c));
         return new Evaluation(count, iou, acc.meanIou());
     }
 
     /** Instances painted into a class map (0 where none). */
-    static int[] classMap(List<DetectorInstance> instances, DetectorConfig cfg, int pixels) {
+    static int[] classMap(List<DetectorInstance> instances, List<String> classes, int pixels) {
         int[] pred = new int[pixels];
         for (DetectorInstance inst : instances) {
-            int cls = cfg.categories().indexOf(inst.category()) + 1;
+            int cls = classes.indexOf(inst.category()) + 1;
             boolean[] m = inst.mask().toArray();
             for (int p = 0; p < m.length; p++) if (m[p]) pred[p] = cls;
         }

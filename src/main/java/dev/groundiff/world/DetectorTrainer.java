@@ -54,10 +54,15 @@ public final class DetectorTrainer {
     private DetectorTrainer() {}
 
     public static Result run(DetectorTraining t, Path runDir, boolean resume, Limits limits) throws IOException {
+        return run(t, SegmentationBatches.rendered(t), runDir, resume, limits);
+    }
+
+    /** Trains on {@code data} instead of scenes rendered on the fly (Protocol II: a synthetic dataset). */
+    public static Result run(DetectorTraining t, SegmentationBatches data, Path runDir, boolean resume, Limits limits) throws IOException {
         Torch.init();
         Path ckpt = runDir.resolve(CHECKPOINT);
         Path csv = runDir.resolve(LOSS_CSV);
-        String recipe = new Gson().toJson(t);
+        String recipe = new Gson().toJson(t) + data.recipe();
         WorldDetector model = new WorldDetector(t.config(), ParamFactory.random(t.seed()));
         Map<String, Tensor> params = new LinkedHashMap<>();
         org.bytedeco.pytorch.StringTensorDict named = model.named_parameters(true);
@@ -84,7 +89,6 @@ public final class DetectorTrainer {
             AtomicFiles.writeString(csv, CSV_HEADER + "\n");
         }
 
-        SceneSpec spec = t.sceneSpec();
         long deadline = Double.isInfinite(limits.minutes()) ? Long.MAX_VALUE : System.nanoTime() + (long) (limits.minutes() * 60e9);
         double lastLoss = Double.NaN;
         ProgressBar pb = limits.progressBar()
@@ -97,7 +101,7 @@ public final class DetectorTrainer {
                 long t0 = System.nanoTime();
                 double lr = t.learningRate(s);
                 try (PointerScope scope = new PointerScope()) {
-                    SceneBatch b = SceneBatch.render(t.firstSceneSeed(s), t.batch(), spec, t.config().categories());
+                    SceneBatch b = data.batch(s);
                     Tensor x = t.augment() ? Augment.apply(b.images(), t.seed() * 1_000_003L + s) : b.images();
                     Tensor loss = torch.nll_loss2d(torch.log_softmax(model.forward(x), 1), b.labels());
                     loss.backward();

@@ -76,6 +76,24 @@ class DetectorTest {
         assertTrue(Double.isNaN(new IouAccumulator(3).meanIou()));
     }
 
+    /** Protocol II's seen-only baseline: scored on scenes of all classes, the classes it does not know get IoU 0. */
+    @Test
+    void classesTheDetectorDoesNotKnowScoreZero() {
+        List<String> seen = WorldCategories.split(1).seen();
+        WorldDetector d = new WorldDetector(new DetectorConfig(32, List.of(8, 16), 4, seen), ParamFactory.random(5));
+        DetectorEvaluator.Evaluation e = DetectorEvaluator.evaluate(d, WorldCategories.names(), DetectorEvaluator.DEFAULT_FIRST_SEED, 40, 8, null);
+        assertEquals(WorldCategories.names(), List.copyOf(e.iou().keySet()));
+        int unseenScored = 0;
+        for (String c : WorldCategories.split(1).unseen()) {
+            double v = e.iou().get(c);
+            if (!Double.isNaN(v)) {
+                assertEquals(0.0, v, c);
+                unseenScored++;
+            }
+        }
+        assertTrue(unseenScored > 0, "40 scenes show some unseen class");
+    }
+
     @Test
     void modelFolderRoundTripsInHalfPrecision(@TempDir Path dir) throws Exception {
         WorldDetector d = new WorldDetector(TINY, ParamFactory.random(3));

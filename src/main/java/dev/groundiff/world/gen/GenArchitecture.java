@@ -34,11 +34,15 @@ public record GenArchitecture(JsonObject vae, JsonObject text, JsonObject unet, 
         }
     }
 
-    /** The shipped size: VAE [16, 32, 64] (factor 4), text width 64 x 2 layers, UNet [32, 64, 64] at 16x16. */
+    /**
+     * The shipped size: VAE [16, 32, 64] (factor 4), text width 64 x 2 layers, and a UNet shaped like
+     * SD v1's (channels C, 2C, 4C, 4C with C = 32, two res blocks per level, 8.6 M weights) at 16x16, so
+     * that the grounding module reads the same 25 taps from it as from Stable Diffusion.
+     */
     public static GenArchitecture world() {
         return new GenArchitecture(vaeJson(List.of(16, 32, 64), 1, 16, 64),
                 textJson(64, 2, 4, 256),
-                unetJson(List.of(32, 64, 64), 1, 16, 64, List.of(2, 4, 4), 16),
+                unetJson(List.of(32, 64, 128, 128), 2, 16, 64, List.of(4, 4, 8, 8), 16),
                 schedulerJson());
     }
 
