@@ -77,15 +77,20 @@ public final class GenerateCommand implements Callable<Integer> {
     boolean saveTensors;
 
     @Option(names = "--grounding", paramLabel = "CKPT",
-            description = "A grounding-module checkpoint (.safetensors of ours, or the official .pth): also write a mask per category.")
+            description = "A grounding-module checkpoint (.safetensors of ours, or the official .pth): also write a mask per category. "
+                    + "Default with the embedded world model: the world's module (models/world/grounding-split1), when present.")
     Path grounding;
+
+    @Option(names = "--no-grounding", description = "Images only, even where a default grounding module exists.")
+    boolean noGrounding;
 
     @Option(names = "--category", paramLabel = "NAME",
             description = "A category to segment in every image; repeat for more. Default: the vocabulary's classes named in each prompt.")
     List<String> categories;
 
-    @Option(names = "--vocabulary", defaultValue = "pascal", paramLabel = "SPEC",
-            description = "Where categories come from when --category is absent: pascal, coco, or a file (one name per line, or JSON). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--vocabulary", paramLabel = "SPEC",
+            description = "Where categories come from when --category is absent: pascal, coco, world, or a file (one name per line, or JSON). "
+                    + "Default: world with the embedded world model, else pascal.")
     String vocabulary;
 
     @Option(names = "--feature-step", defaultValue = "-1", paramLabel = "K",
@@ -103,6 +108,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Torch.init();
+        if (noGrounding && grounding != null) throw new dev.groundiff.GroundiffException("--no-grounding and --grounding contradict each other");
+        if (grounding == null && !noGrounding && model.isEmbeddedWorld()) {
+            Path p = WorldGroundingTrain.defaultModelDir(1).resolve(dev.groundiff.grounding.GroundingTrainer.WEIGHTS_FILE);
+            if (java.nio.file.Files.isRegularFile(p)) grounding = p;
+        }
+        if (vocabulary == null) vocabulary = model.isEmbeddedWorld() ? "world" : "pascal";
         if (grounding == null && categories != null && !categories.isEmpty()) {
             throw new dev.groundiff.GroundiffException("--category needs --grounding CKPT (the module that predicts the masks)");
         }
@@ -111,7 +122,7 @@ public final class GenerateCommand implements Callable<Integer> {
         GroundingModule module = grounding == null ? null : GroundingCheckpoint.load(grounding, BatchNormMode.parse(batchNorm));
         List<List<String>> perImage = module == null ? null : categoriesPerImage();
         long tLoad = System.nanoTime();
-        int native_ = sd.unetConfig.sampleSize() * sd.vaeConfig.downsampleFactor();
+        int native_ = sd.nativeImageSize();
         int h = height != null ? height : native_, w = width != null ? width : native_;
         GenerationRequest req = new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, h, w, eta,
                 initLatents != null ? readInitLatents(initLatents) : null,

@@ -27,6 +27,11 @@ public final class ModelOptions {
         return dev.groundiff.world.WorldModels.dir("sd");
     }
 
+    /** True when no --model was given: the embedded world model is used. */
+    public boolean isEmbeddedWorld() {
+        return model == null;
+    }
+
     public Path modelPath() {
         Path p = model != null ? model : defaultModel();
         if (!Files.exists(p)) {

@@ -26,14 +26,14 @@ import java.util.concurrent.Callable;
 /** {@code groundiff world}: render, train or evaluate the embedded world. */
 @Command(name = "world", mixinStandardHelpOptions = true,
         description = "Build, train or inspect the embedded world (rendered 64x64 scenes with exact masks).",
-        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class, WorldEvalGenerator.class})
+        subcommands = {WorldCommand.Render.class, WorldCommand.Train.class, WorldCommand.EvalDetector.class, WorldEvalGenerator.class, WorldProtocol2.class})
 public final class WorldCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (render, train, eval-detector)");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (render, train, eval-detector, eval-generator, protocol2)");
     }
 
     @Command(name = "render", mixinStandardHelpOptions = true,
@@ -67,8 +67,14 @@ public final class WorldCommand implements Runnable {
                     "Checkpoints (weights, optimizer state, step) go to --out; a killed run continues with --resume and ends",
                     "with the same weights as an uninterrupted one. When all steps are done, the weights are exported to --model-out."})
     static final class Train implements Callable<Integer> {
-        @Option(names = "--stage", required = true, description = "what to train: detector, vae, diffusion (vae before diffusion)")
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--stage", required = true, description = "what to train: detector, vae, diffusion (vae before diffusion), grounding (after both)")
         String stage;
+        @Option(names = "--split", description = "grounding: the world class split (1, 2 or 3) whose seen classes the prompts use")
+        Integer split;
+        @Option(names = "--normal-training", description = "grounding: train a category the detector missed against an empty mask (the paper's Table 3 ablation; default: skip it)")
+        boolean normalTraining;
         @Option(names = "--steps", description = "optimizer steps (default 3000)")
         Integer steps;
         @Option(names = "--batch", description = "scenes per step (default 16)")
@@ -85,9 +91,9 @@ public final class WorldCommand implements Runnable {
         Integer stopAt;
         @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
         boolean resume;
-        @Option(names = "--out", defaultValue = "runs/world-detector", description = "run folder: checkpoint.safetensors, loss.csv (default ${DEFAULT-VALUE})")
+        @Option(names = "--out", defaultValue = "runs/world-detector", description = "run folder: checkpoint, loss.csv (default runs/world-<stage>; grounding: runs/world-grounding-split<K>)")
         Path out;
-        @Option(names = "--model-out", description = "where the finished model goes (default: models/world/detector of this checkout)")
+        @Option(names = "--model-out", description = "where the finished model goes (default, in this checkout: models/world/detector, models/world/sd for vae and diffusion, models/world/grounding-split<K>)")
         Path modelOut;
         @Option(names = "--dtype", defaultValue = "float16", description = "stored weight type of the exported model: float32, bfloat16, float16 (default ${DEFAULT-VALUE})")
         String dtype;
@@ -96,11 +102,22 @@ public final class WorldCommand implements Runnable {
         public Integer call() throws IOException {
             DType storeAs = DType.parse(dtype);
             if (!storeAs.isFloatingPoint()) throw new GroundiffException("--dtype must be a float type, got " + dtype);
+            if (!stage.equals("grounding") && (split != null || normalTraining)) {
+                throw new GroundiffException("--split and --normal-training are options of --stage grounding");
+            }
+            if (stage.equals("grounding")) {
+                if (split == null) throw new GroundiffException("--stage grounding needs --split 1, 2 or 3");
+                if (minutes != null || stopAt != null) {
+                    throw new GroundiffException("--stage grounding has no --minutes/--stop-at-step: stop it any time and continue with --resume");
+                }
+                Path run = out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-grounding-split" + split + (normalTraining ? "-normal" : "")) : out;
+                return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, resume, normalTraining, run, modelOut);
+            }
             if (stage.equals("vae") || stage.equals("diffusion")) {
                 return WorldGenTrain.run(stage, steps, batch, lr, seed, checkpointEvery, minutes, stopAt, resume,
                         out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-" + stage) : out, modelOut, storeAs);
             }
-            if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion)");
+            if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion, grounding)");
             DetectorTraining d = DetectorTraining.defaults();
             DetectorTraining t = new DetectorTraining(d.config(), steps != null ? steps : d.steps(), batch != null ? batch : d.batch(),
                     lr != null ? lr : d.learningRate(), d.weightDecay(), seed != null ? seed : d.seed(), d.augment(),
