@@ -111,7 +111,7 @@ public final class WorldCommand implements Runnable {
                     throw new GroundiffException("--stage grounding has no --minutes/--stop-at-step: stop it any time and continue with --resume");
                 }
                 Path run = out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-grounding-split" + split + (normalTraining ? "-normal" : "")) : out;
-                return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, resume, normalTraining, run, modelOut);
+                return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, resume, normalTraining, run, modelOut, storeAs);
             }
             if (stage.equals("vae") || stage.equals("diffusion")) {
                 return WorldGenTrain.run(stage, steps, batch, lr, seed, checkpointEvery, minutes, stopAt, resume,

@@ -28,13 +28,21 @@ public final class GroundingCheckpoint {
 
     /** Writes the module's parameters and buffers (official names) atomically, with its config in the metadata. */
     public static void save(GroundingModule module, Path path, Map<String, String> extraMetadata) throws IOException {
+        save(module, path, extraMetadata, null);
+    }
+
+    /** As {@link #save(GroundingModule, Path, Map)}, floating-point tensors stored as {@code storeAs} (null: as they are; loading converts back). */
+    public static void save(GroundingModule module, Path path, Map<String, String> extraMetadata, dev.groundiff.torch.DType storeAs) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         if (extraMetadata != null) meta.putAll(extraMetadata);
         meta.put("format", "pt");
         meta.put(KIND_METADATA, KIND);
         meta.put(CONFIG_METADATA, module.config().toJson());
         Map<String, Tensor> state = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : module.stateDict().entrySet()) state.put(e.getKey(), e.getValue().detach());
+        for (Map.Entry<String, Tensor> e : module.stateDict().entrySet()) {
+            Tensor t = e.getValue().detach();
+            state.put(e.getKey(), storeAs != null && t.is_floating_point() ? t.to(storeAs.scalarType) : t);
+        }
         SafeTensors.write(path, state, meta);
     }
 

@@ -144,6 +144,6 @@ class OnlineTrainCommandTest {
         args.set(args.indexOf(out.toString()), tmp.resolve("ds2").toString());
         Run both = run(args);
         assertEquals(2, both.code());
-        assertTrue(both.err().contains("not both"), both.err());
+        assertTrue(both.err().contains("give one of --detector, --detections and --grounding"), both.err());
     }
 }

@@ -1,0 +1,84 @@
+package dev.groundiff.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.groundiff.grounding.GroundingTrainer;
+import dev.groundiff.torch.Torch;
+import dev.groundiff.world.WorldModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.groundiff.cli.WorkflowTestSupport.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The README quickstart on the weights committed in models/world, and the world's grounding stage. */
+class ShippedWorldModelTest {
+    @BeforeAll
+    static void init() {
+        Torch.init();
+    }
+
+    @Test
+    void quickstartWritesImageMasksAndOverlayWithTheShippedModels(@TempDir Path out) throws Exception {
+        Path module = WorldModels.dir("grounding-split1").resolve(GroundingTrainer.WEIGHTS_FILE);
+        assertTrue(Files.isRegularFile(module), "no shipped grounding module at " + module);
+        WorkflowTestSupport.Run r = run(List.of("generate", "--prompt", "a photograph of a red star and a blue ring", "--steps", "3", "--out", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        BufferedImage image = ImageIO.read(out.resolve("image-0.png").toFile());
+        assertEquals(64, image.getWidth(), "the world model's native size");
+        for (String f : List.of("mask-0-star.png", "mask-0-ring.png", "overlay-0.png")) assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        JsonObject meta = JsonParser.parseString(Files.readString(out.resolve("metadata.json"))).getAsJsonObject();
+        assertTrue(meta.getAsJsonObject("model").get("path").getAsString().endsWith("sd"), meta.toString());
+        assertEquals("vocabulary world", meta.getAsJsonObject("grounding").get("categories_from").getAsString());
+
+        Path plain = out.resolve("plain");
+        WorkflowTestSupport.Run p = run(List.of("generate", "--prompt", "a photograph of a red star", "--steps", "2", "--no-grounding", "--out", plain.toString()));
+        assertEquals(0, p.code(), p.err());
+        assertTrue(Files.isRegularFile(plain.resolve("image-0.png")));
+        assertFalse(Files.exists(plain.resolve("overlay-0.png")), "--no-grounding writes images only");
+    }
+
+    @Test
+    void groundingStageTrainsResumesAndExports(@TempDir Path tmp) throws Exception {
+        Path runDir = tmp.resolve("run"), model = tmp.resolve("model");
+        List<String> args = new ArrayList<>(List.of("world", "train", "--stage", "grounding", "--split", "1", "--steps", "2",
+                "--checkpoint-every", "1", "--out", runDir.toString(), "--model-out", model.toString()));
+        WorkflowTestSupport.Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(model.resolve(GroundingTrainer.WEIGHTS_FILE)));
+        JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("metadata.json"))).getAsJsonObject();
+        assertEquals("world:1", meta.getAsJsonObject("online").get("split").getAsString());
+        assertEquals("seen", meta.getAsJsonObject("online").get("subset").getAsString());
+        assertEquals(3, Files.readAllLines(runDir.resolve(GroundingTrainer.LOSS_FILE)).size(), "header + 2 steps");
+
+        args.set(args.indexOf("2"), "3");
+        args.add("--resume");
+        WorkflowTestSupport.Run more = run(args);
+        assertEquals(0, more.code(), more.err());
+        assertEquals(4, Files.readAllLines(model.resolve(GroundingTrainer.LOSS_FILE)).size(), "the exported copy follows the run");
+    }
+
+    @Test
+    void groundingStageOptionsAreChecked(@TempDir Path tmp) {
+        String out = tmp.resolve("x").toString();
+        assertError(List.of("world", "train", "--stage", "grounding", "--out", out), "needs --split");
+        assertError(List.of("world", "train", "--stage", "grounding", "--split", "4", "--out", out), "--split must be 1, 2 or 3");
+        assertError(List.of("world", "train", "--stage", "vae", "--split", "1", "--out", out), "options of --stage grounding");
+        assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--minutes", "3", "--out", out), "continue with --resume");
+    }
+
+    private static void assertError(List<String> args, String message) {
+        WorkflowTestSupport.Run r = run(args);
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains(message), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+}
