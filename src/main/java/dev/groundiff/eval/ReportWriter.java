@@ -37,10 +37,14 @@ public final class ReportWriter {
 
     private ReportWriter() {}
 
+    /** results.json, report.md, report.html (gallery inlined) and each gallery panel as gallery/NNNNNNNN.png (record index). */
     public static void write(Path dir, Report report) throws IOException {
         AtomicFiles.writeString(dir.resolve("results.json"), new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(json(report)) + "\n");
         AtomicFiles.writeString(dir.resolve("report.md"), markdown(report));
         AtomicFiles.writeString(dir.resolve("report.html"), html(report));
+        for (GalleryItem g : report.gallery()) {
+            AtomicFiles.writeBytes(dir.resolve("gallery").resolve(String.format(Locale.ROOT, "%08d.png", g.index())), Overlay.png(galleryPanel(g)));
+        }
     }
 
     static final Group[] COLUMNS = {Group.ONE_SEEN, Group.ONE_UNSEEN, Group.TWO_SEEN, Group.TWO_MIXED, Group.TWO_UNSEEN};

@@ -186,6 +186,9 @@ class WorkflowEndToEndTest {
         assertEquals(count(html, "<table"), count(html, "</table>"));
         assertEquals(count(html, "<tr"), count(html, "</tr>"));
         assertEquals(4, count(html, "<img "), "one gallery panel per shown record");
+        try (var files = Files.list(dir.resolve("gallery"))) {
+            assertEquals(4, files.filter(f -> f.getFileName().toString().endsWith(".png")).count(), "the same panels as PNG files");
+        }
         Matcher png = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
         assertTrue(png.find());
         byte[] bytes = java.util.Base64.getDecoder().decode(png.group(1));
