@@ -75,11 +75,11 @@ public final class WorldCommand implements Runnable {
         Integer split;
         @Option(names = "--normal-training", description = "grounding: train a category the detector missed against an empty mask (the paper's Table 3 ablation; default: skip it)")
         boolean normalTraining;
-        @Option(names = "--steps", description = "optimizer steps (default 3000)")
+        @Option(names = "--steps", description = "optimizer steps (default: detector 3000, vae 2400, diffusion " + WorldGenTrain.DIFFUSION_STEPS + ", grounding " + WorldGroundingTrain.STEPS + ")")
         Integer steps;
-        @Option(names = "--batch", description = "scenes per step (default 16)")
+        @Option(names = "--batch", description = "scenes per step (default 16; grounding: images per step, default 1)")
         Integer batch;
-        @Option(names = "--lr", description = "peak learning rate (default 2e-3)")
+        @Option(names = "--lr", description = "peak learning rate (default: detector and vae 2e-3, diffusion 8e-4, grounding 1e-4)")
         Double lr;
         @Option(names = "--seed", description = "seed of the initial weights and augmentation (default 0)")
         Long seed;

@@ -14,8 +14,8 @@ import java.util.Locale;
 
 /** {@code groundiff world train --stage vae|diffusion}: the generative stages of the world (see {@link GenRun}). */
 final class WorldGenTrain {
-    /** Default steps: about 20 minutes (vae) and 2 hours (diffusion) on one core. */
-    static final int VAE_STEPS = 1500, DIFFUSION_STEPS = 6000;
+    /** Default steps: the shipped weights' recipes (vae: 13.5 min, diffusion: see models/world/sd/README.md, on 2 idle cores). */
+    static final int VAE_STEPS = 2400, DIFFUSION_STEPS = 10477;
 
     private WorldGenTrain() {}
 

@@ -97,8 +97,10 @@ final class WorldProtocol2 implements Callable<Integer> {
         if (!Files.isRegularFile(ckpt)) {
             throw new GroundiffException(ckpt + ": no grounding module; train one with `groundiff world train --stage grounding --split " + split + "`");
         }
-        if (Files.isDirectory(out) && !resume && Files.list(out).findAny().isPresent()) {
-            throw new GroundiffException(out + " already holds a Protocol II run: add --resume to continue it, or use another --out");
+        if (Files.isDirectory(out) && !resume) {
+            try (var entries = Files.list(out)) {
+                if (entries.findAny().isPresent()) throw new GroundiffException(out + " already holds a Protocol II run: add --resume to continue it, or use another --out");
+            }
         }
         long t0 = System.nanoTime();
         Path synthetic = buildSynthetic(sp, ckpt);

@@ -66,6 +66,42 @@ class ShippedWorldModelTest {
         assertEquals(4, Files.readAllLines(model.resolve(GroundingTrainer.LOSS_FILE)).size(), "the exported copy follows the run");
     }
 
+    /** Protocol II end to end at a minute size: dataset labelled by the shipped module, three segmenters, the table. */
+    @Test
+    void protocol2RunsEveryStageAndResumes(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("p2");
+        List<String> args = new ArrayList<>(List.of("world", "protocol2", "--count", "3", "--steps", "2", "--eval-count", "8",
+                "--denoise-steps", "2", "--out", out.toString()));
+        WorkflowTestSupport.Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        JsonObject res = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        var rows = res.getAsJsonArray("rows");
+        assertEquals(3, rows.size());
+        assertEquals(0.0, rows.get(1).getAsJsonObject().get("unseen_miou").getAsDouble(), "the seen-only segmenter cannot name unseen classes");
+        for (var row : rows) {
+            JsonObject o = row.getAsJsonObject();
+            double s = o.get("seen_miou").getAsDouble(), u = o.get("unseen_miou").getAsDouble();
+            assertEquals(s + u == 0 ? 0 : 2 * s * u / (s + u), o.get("harmonic_miou").getAsDouble(), 1e-9);
+        }
+        var reader = dev.groundiff.data.DatasetReader.open(out.resolve("synthetic"));
+        assertEquals(3, reader.size());
+        assertEquals("grounding module", reader.info().extra().get("labels"));
+        assertTrue(Files.readString(out.resolve("results.md")).contains("| segmenter trained on |"));
+
+        WorkflowTestSupport.Run again = run(args);
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--resume"), again.err());
+        args.add("--resume");
+        WorkflowTestSupport.Run resumed = run(args);
+        assertEquals(0, resumed.code(), resumed.err());
+        JsonObject res2 = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        for (int i = 0; i < 3; i++) {
+            for (String k : List.of("seen_miou", "unseen_miou", "harmonic_miou")) {
+                assertEquals(rows.get(i).getAsJsonObject().get(k).getAsDouble(), res2.getAsJsonArray("rows").get(i).getAsJsonObject().get(k).getAsDouble(), k);
+            }
+        }
+    }
+
     @Test
     void groundingStageOptionsAreChecked(@TempDir Path tmp) {
         String out = tmp.resolve("x").toString();

@@ -31,7 +31,7 @@ public record GenTraining(String stage, GenArchitecture architecture, int batch,
     }
 
     public static GenTraining vaeDefaults(GenArchitecture a) {
-        return new GenTraining("vae", a, 8, 2e-3, 50, 0, 0, 1e-6, 0, 50);
+        return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0, 50);
     }
 
     public static GenTraining diffusionDefaults(GenArchitecture a) {
