@@ -143,7 +143,6 @@ public final class DatasetCommand implements Callable<Integer> {
             GroundingModule module = GroundingCheckpoint.load(grounding, BatchNormMode.BATCH);
             GroundingSetup.requireFits(module.config(), sd, grounding.toString());
             labeler = new GroundingLabeler(sd, module, maskThreshold, "grounding module sha256:" + Provenance.sha256(grounding));
-            settings = new DatasetBuilder.Settings(split, sub, seed, count, shard, images, saveFeatures, labeler.id(), policy);
         }
         DatasetBuilder builder = new DatasetBuilder(sd, settings, sp, detector, labeler);
 

@@ -141,7 +141,7 @@ final class WorldProtocol2 implements Callable<Integer> {
         GroundingLabeler labeler = new GroundingLabeler(sd, module, maskThreshold, "grounding module sha256:" + Provenance.sha256(ckpt));
         int size = sd.nativeImageSize();
         ImageSettings images = ImageSettings.of(denoiseSteps, guidance, size, size, -1, model.computeType().torchName);
-        DatasetBuilder.Settings settings = new DatasetBuilder.Settings(sp.name(), Subset.ALL, 0, count, 100, images, false, labeler.id(), TargetPolicy.parse("top1", 0));
+        DatasetBuilder.Settings settings = new DatasetBuilder.Settings(sp.name(), Subset.ALL, 0, count, 100, images, false, "none", TargetPolicy.parse("top1", 0));
         Path dir = out.resolve("synthetic");
         try (ProgressBar bar = ProgressBars.create("synthetic", count, "images")) {
             DatasetWriter w = new DatasetBuilder(sd, settings, sp, null, labeler).build(dir, CodeVersion.describe(), dev.groundiff.data.FileSink.DISK,

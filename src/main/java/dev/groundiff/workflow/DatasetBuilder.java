@@ -40,7 +40,7 @@ import java.util.Map;
  * so a killed build continues where it stopped and ends byte-identical to an uninterrupted one.
  */
 public final class DatasetBuilder {
-    /** Dataset-level settings; {@code detectorId} names the detector (recorded, checked on resume). */
+    /** Dataset-level settings; {@code detectorId} names the detector (recorded, checked on resume; a grounding labeller names itself). */
     public record Settings(String split, Subset subset, long seed, long count, int shardSize, ImageSettings images,
                            boolean saveFeatures, String detectorId, TargetPolicy policy) {
         public Settings {
@@ -93,7 +93,7 @@ public final class DatasetBuilder {
 
     public DatasetInfo info(String modelId, String codeVersion) {
         Map<String, String> extra = new LinkedHashMap<>(settings.images().extra());
-        extra.put("detector", detector == null && labeler == null ? "none" : settings.detectorId());
+        extra.put("detector", labeler != null ? labeler.id() : detector == null ? "none" : settings.detectorId());
         extra.put("labels", labeler != null ? "grounding module" : detector != null ? "detector" : "none");
         extra.put("target_policy", settings.policy().id());
         extra.put("features", Boolean.toString(settings.saveFeatures()));

@@ -83,23 +83,11 @@ public final class DatasetTrainingSource implements TrainingSource {
     private int[][] epochOrder(long epoch) {
         SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
         int shards = reader.shards().size();
-        int[] shardOrder = permutation(shards, rnd);
+        int[] shardOrder = dev.groundiff.data.Permutations.of(shards, rnd);
         List<int[]> out = new ArrayList<>();
         for (int s : shardOrder) {
-            for (int r : permutation(reader.shards().get(s).records(), rnd)) out.add(new int[] {s, r});
+            for (int r : dev.groundiff.data.Permutations.of(reader.shards().get(s).records(), rnd)) out.add(new int[] {s, r});
         }
         return out.toArray(int[][]::new);
-    }
-
-    private static int[] permutation(int n, SplittableRandom rnd) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

@@ -77,16 +77,7 @@ public final class DatasetBatches implements SegmentationBatches {
 
     private int[] permutation(long epoch) {
         if (epoch != cachedEpoch) {
-            int n = images.size();
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) p[i] = i;
-            SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1), t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-            cached = p;
+            cached = dev.groundiff.data.Permutations.of(images.size(), new SplittableRandom(seed * 1_000_003L + epoch));
             cachedEpoch = epoch;
         }
         return cached;

@@ -16,10 +16,11 @@ public interface SegmentationBatches {
 
     /** Scenes rendered on the fly: step {@code s} uses seeds {@link DetectorTraining#firstSceneSeed(int)}.. */
     static SegmentationBatches rendered(DetectorTraining t) {
+        SceneSpec spec = t.sceneSpec();
         return new SegmentationBatches() {
             @Override
             public SceneBatch batch(int s) {
-                return SceneBatch.render(t.firstSceneSeed(s), t.batch(), t.sceneSpec(), t.config().categories());
+                return SceneBatch.render(t.firstSceneSeed(s), t.batch(), spec, t.config().categories());
             }
 
             @Override
