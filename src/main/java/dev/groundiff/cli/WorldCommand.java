@@ -120,10 +120,10 @@ public final class WorldCommand implements Runnable {
             if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion, grounding)");
             DetectorTraining d = DetectorTraining.defaults();
             DetectorTraining t = new DetectorTraining(d.config(), steps != null ? steps : d.steps(), batch != null ? batch : d.batch(),
-                    lr != null ? lr : d.learningRate(), d.weightDecay(), seed != null ? seed : d.seed(), d.augment(),
-                    checkpointEvery != null ? checkpointEvery : d.checkpointEvery());
+                    lr != null ? lr : d.learningRate(), d.weightDecay(), seed != null ? seed : d.seed(), d.augment());
             DetectorTrainer.Limits limits = new DetectorTrainer.Limits(stopAt != null ? stopAt : Integer.MAX_VALUE,
-                    minutes != null ? minutes : Double.POSITIVE_INFINITY, true);
+                    minutes != null ? minutes : Double.POSITIVE_INFINITY,
+                    checkpointEvery != null ? checkpointEvery : DetectorTrainer.Limits.DEFAULT_CHECKPOINT_EVERY, true);
             DetectorTrainer.Result r = DetectorTrainer.run(t, out, resume, limits);
             System.out.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training%n", r.step(), t.steps(), r.lastLoss(), r.trainSeconds());
             if (!r.finished()) {

@@ -22,11 +22,12 @@ final class WorldGenTrain {
     static int run(String stage, Integer steps, Integer batch, Double lr, Long seed, Integer checkpointEvery, Double minutes,
                    Integer stopAt, boolean resume, Path out, Path modelOut, DType dtype) throws IOException {
         GenArchitecture a = GenArchitecture.world();
-        GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed, checkpointEvery);
+        GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed);
         int n = steps != null ? steps : stage.equals("vae") ? VAE_STEPS : DIFFUSION_STEPS;
         Path model = modelOut != null ? modelOut : WorldModels.dir("sd");
         DetectorTrainer.Limits limits = new DetectorTrainer.Limits(stopAt != null ? stopAt : Integer.MAX_VALUE,
-                minutes != null ? minutes : Double.POSITIVE_INFINITY, true);
+                minutes != null ? minutes : Double.POSITIVE_INFINITY,
+                checkpointEvery != null ? checkpointEvery : DetectorTrainer.Limits.DEFAULT_CHECKPOINT_EVERY, true);
         GenTrainer.Result r = GenRun.train(t, 64, n, out, model, resume, limits, dtype);
         System.out.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training; wrote %s (%s)%n",
                 r.step(), n, r.lastLoss(), r.trainSeconds(), model, stage.equals("vae") ? "vae/" : "text_encoder/, unet/, tokenizer/, scheduler/");

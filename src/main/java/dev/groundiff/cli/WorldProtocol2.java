@@ -130,7 +130,7 @@ final class WorldProtocol2 implements Callable<Integer> {
     }
 
     private DetectorTraining withSteps(DetectorTraining d, DetectorConfig config) {
-        return new DetectorTraining(config, steps != null ? steps : d.steps(), d.batch(), d.learningRate(), d.weightDecay(), d.seed(), d.augment(), d.checkpointEvery());
+        return new DetectorTraining(config, steps != null ? steps : d.steps(), d.batch(), d.learningRate(), d.weightDecay(), d.seed(), d.augment());
     }
 
     /** The grounding-labelled dataset (all classes of the split), built or continued in out/synthetic. */
@@ -159,7 +159,7 @@ final class WorldProtocol2 implements Callable<Integer> {
     private Row trainAndScore(String data, String folder, DetectorTraining t, SegmentationBatches batches, Split sp, List<Double> minutes) throws IOException {
         Path run = out.resolve(folder);
         boolean cont = resume && Files.exists(run.resolve(DetectorTrainer.CHECKPOINT));
-        DetectorTrainer.Result r = DetectorTrainer.run(t, batches, run, cont, new DetectorTrainer.Limits(Integer.MAX_VALUE, Double.POSITIVE_INFINITY, true));
+        DetectorTrainer.Result r = DetectorTrainer.run(t, batches, run, cont, new DetectorTrainer.Limits(Integer.MAX_VALUE, Double.POSITIVE_INFINITY, DetectorTrainer.Limits.DEFAULT_CHECKPOINT_EVERY, true));
         minutes.add(r.trainSeconds() / 60);
         DetectorEvaluator.Evaluation e;
         try (ProgressBar bar = ProgressBars.create("score " + folder, evalCount, "scenes")) {

@@ -44,10 +44,20 @@ public final class DetectorTrainer {
     /** Where a run stopped: {@code finished} when all steps are done. */
     public record Result(WorldDetector detector, int step, boolean finished, double lastLoss, double trainSeconds) {}
 
-    /** Limits of one invocation that do not change the result: stop after this step, or after this many minutes. */
-    public record Limits(int stopAtStep, double minutes, boolean progressBar) {
+    /**
+     * How one invocation runs, none of which changes the weights (so none of it is in the recipe a
+     * resumed run must match): stop after this step or after this many minutes, checkpoint every
+     * {@code checkpointEvery} steps (and whenever it stops), show a progress bar.
+     */
+    public record Limits(int stopAtStep, double minutes, int checkpointEvery, boolean progressBar) {
+        public static final int DEFAULT_CHECKPOINT_EVERY = 100;
+
+        public Limits {
+            if (checkpointEvery < 1) throw new GroundiffException("--checkpoint-every must be at least 1, got " + checkpointEvery);
+        }
+
         public static Limits none() {
-            return new Limits(Integer.MAX_VALUE, Double.POSITIVE_INFINITY, false);
+            return new Limits(Integer.MAX_VALUE, Double.POSITIVE_INFINITY, DEFAULT_CHECKPOINT_EVERY, false);
         }
     }
 
@@ -118,12 +128,12 @@ public final class DetectorTrainer {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f", lastLoss));
                 }
-                if (step % t.checkpointEvery() == 0 || step == t.steps()) save(ckpt, model, opt, step, recipe, trainSeconds);
+                if (step % limits.checkpointEvery() == 0 || step == t.steps()) save(ckpt, model, opt, step, recipe, trainSeconds);
             }
         } finally {
             if (pb != null) pb.close();
         }
-        if (step % t.checkpointEvery() != 0 && step != t.steps()) save(ckpt, model, opt, step, recipe, trainSeconds);
+        if (step % limits.checkpointEvery() != 0 && step != t.steps()) save(ckpt, model, opt, step, recipe, trainSeconds);
         return new Result(model, step, step >= t.steps(), lastLoss, trainSeconds);
     }
 

@@ -13,19 +13,17 @@ import dev.groundiff.GroundiffException;
  * @param weightDecay     AdamW decoupled weight decay
  * @param seed            seeds the initial weights and the augmentation noise
  * @param augment         blur and noise on some training images, so the detector also reads generated images
- * @param checkpointEvery steps between checkpoints (one is also written at the end)
  */
 public record DetectorTraining(DetectorConfig config, int steps, int batch, double learningRate, double weightDecay,
-                               long seed, boolean augment, int checkpointEvery) {
+                               long seed, boolean augment) {
     public DetectorTraining {
         if (steps < 1) throw new GroundiffException("--steps must be at least 1, got " + steps);
         if (batch < 1) throw new GroundiffException("--batch must be at least 1, got " + batch);
         if (!(learningRate > 0)) throw new GroundiffException("--lr must be positive, got " + learningRate);
-        if (checkpointEvery < 1) throw new GroundiffException("--checkpoint-every must be at least 1, got " + checkpointEvery);
     }
 
     public static DetectorTraining defaults() {
-        return new DetectorTraining(DetectorConfig.defaults(), 3000, 16, 2e-3, 1e-4, 0, true, 100);
+        return new DetectorTraining(DetectorConfig.defaults(), 3000, 16, 2e-3, 1e-4, 0, true);
     }
 
     public int warmupSteps() {

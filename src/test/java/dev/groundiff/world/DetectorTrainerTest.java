@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class DetectorTrainerTest {
     static final DetectorConfig TINY = new DetectorConfig(32, List.of(8, 16), 4, WorldCategories.names());
-    static final DetectorTraining RECIPE = new DetectorTraining(TINY, 6, 4, 2e-3, 1e-4, 7, true, 2);
+    static final DetectorTraining RECIPE = new DetectorTraining(TINY, 6, 4, 2e-3, 1e-4, 7, true);
 
     @BeforeAll
     static void init() {
@@ -32,7 +32,7 @@ class DetectorTrainerTest {
         assertTrue(a.finished());
         assertEquals(6, a.step());
 
-        DetectorTrainer.Result first = DetectorTrainer.run(RECIPE, split, false, new DetectorTrainer.Limits(3, Double.POSITIVE_INFINITY, false));
+        DetectorTrainer.Result first = DetectorTrainer.run(RECIPE, split, false, new DetectorTrainer.Limits(3, Double.POSITIVE_INFINITY, 2, false));
         assertFalse(first.finished());
         assertEquals(3, first.step());
         assertEquals("3", SafeTensors.open(split.resolve(DetectorTrainer.CHECKPOINT)).metadata().get("step"));
@@ -59,10 +59,10 @@ class DetectorTrainerTest {
 
     @Test
     void refusesToOverwriteOrResumeWithAnotherRecipe(@TempDir Path tmp) throws Exception {
-        DetectorTrainer.run(RECIPE, tmp, false, new DetectorTrainer.Limits(1, Double.POSITIVE_INFINITY, false));
+        DetectorTrainer.run(RECIPE, tmp, false, new DetectorTrainer.Limits(1, Double.POSITIVE_INFINITY, 2, false));
         GroundiffException e = assertThrows(GroundiffException.class, () -> DetectorTrainer.run(RECIPE, tmp, false, DetectorTrainer.Limits.none()));
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
-        DetectorTraining other = new DetectorTraining(TINY, 6, 4, 1e-3, 1e-4, 7, true, 2);
+        DetectorTraining other = new DetectorTraining(TINY, 6, 4, 1e-3, 1e-4, 7, true);
         e = assertThrows(GroundiffException.class, () -> DetectorTrainer.run(other, tmp, true, DetectorTrainer.Limits.none()));
         assertTrue(e.getMessage().contains("another recipe"), e.getMessage());
     }

@@ -36,7 +36,7 @@ public final class GenRun {
             stage = new DiffusionStage(t, spec, vaeDir);
             recipe += " vae_sha256=" + Provenance.sha256(vaeDir.resolve(VaeStage.WEIGHTS));
         }
-        GenTrainer.Result r = GenTrainer.run(stage, t.stage(), recipe, steps, t.checkpointEvery(), t::learningRate, runDir, resume, limits);
+        GenTrainer.Result r = GenTrainer.run(stage, t.stage(), recipe, steps, t::learningRate, runDir, resume, limits);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("stage", t.stage());

@@ -43,7 +43,7 @@ public final class GenTrainer {
      * Runs {@code stage} up to {@code steps} (or the limits) in {@code runDir}. {@code recipe} identifies
      * everything that decides the weights; a checkpoint made with another recipe is refused.
      */
-    public static Result run(TrainingStage stage, String task, String recipe, int steps, int checkpointEvery,
+    public static Result run(TrainingStage stage, String task, String recipe, int steps,
                              java.util.function.IntToDoubleFunction learningRate, Path runDir, boolean resume,
                              DetectorTrainer.Limits limits) throws IOException {
         Torch.init();
@@ -92,7 +92,7 @@ public final class GenTrainer {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
                 }
-                if (step % checkpointEvery == 0) {
+                if (step % limits.checkpointEvery() == 0) {
                     save(ckpt, stage, step, recipe, trainSeconds);
                     saved = step;
                 }

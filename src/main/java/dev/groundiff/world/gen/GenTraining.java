@@ -16,35 +16,33 @@ import dev.groundiff.GroundiffException;
  * @param captionDropout  chance that a caption is replaced by "" (diffusion; classifier-free guidance)
  * @param klWeight        weight of the KL term against the L1 reconstruction loss (vae)
  * @param emaDecay        largest EMA decay (diffusion; the decay warms up as (1+s)/(10+s))
- * @param checkpointEvery steps between checkpoints
  */
 public record GenTraining(String stage, GenArchitecture architecture, int batch, double learningRate, int warmupSteps,
-                          long seed, double captionDropout, double klWeight, double emaDecay, int checkpointEvery) {
+                          long seed, double captionDropout, double klWeight, double emaDecay) {
     public static final long SCENE_SEED_BASE = 10_000_000L;
 
     public GenTraining {
         if (!stage.equals("vae") && !stage.equals("diffusion")) throw new GroundiffException("unknown generative stage '" + stage + "' (vae, diffusion)");
         if (batch < 1) throw new GroundiffException("--batch must be at least 1, got " + batch);
         if (!(learningRate > 0)) throw new GroundiffException("--lr must be positive, got " + learningRate);
-        if (checkpointEvery < 1) throw new GroundiffException("--checkpoint-every must be at least 1, got " + checkpointEvery);
         if (!(captionDropout >= 0 && captionDropout < 1)) throw new GroundiffException("caption dropout must be in [0, 1), got " + captionDropout);
     }
 
     public static GenTraining vaeDefaults(GenArchitecture a) {
-        return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0, 50);
+        return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0);
     }
 
     public static GenTraining diffusionDefaults(GenArchitecture a) {
-        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999, 50);
+        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999);
     }
 
-    public GenTraining with(Integer batch, Double lr, Long seed, Integer checkpointEvery) {
+    public GenTraining with(Integer batch, Double lr, Long seed) {
         return new GenTraining(stage, architecture, batch != null ? batch : this.batch, lr != null ? lr : learningRate, warmupSteps,
-                seed != null ? seed : this.seed, captionDropout, klWeight, emaDecay, checkpointEvery != null ? checkpointEvery : this.checkpointEvery);
+                seed != null ? seed : this.seed, captionDropout, klWeight, emaDecay);
     }
 
     public GenTraining withArchitecture(GenArchitecture a) {
-        return new GenTraining(stage, a, batch, learningRate, warmupSteps, seed, captionDropout, klWeight, emaDecay, checkpointEvery);
+        return new GenTraining(stage, a, batch, learningRate, warmupSteps, seed, captionDropout, klWeight, emaDecay);
     }
 
     /** Learning rate of step {@code s} (1-based). */
