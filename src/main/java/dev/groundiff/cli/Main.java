@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DatasetCommand.class,
                 TrainCommand.class,
                 EvalCommand.class,
+                AverageCommand.class,
                 ExportCommand.class,
                 WorldCommand.class,
                 DetectCommand.class,
