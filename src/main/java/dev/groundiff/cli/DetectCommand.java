@@ -45,10 +45,10 @@ public final class DetectCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("category", inst.category());
             m.put("score", Math.round(inst.score() * 10000) / 10000.0);
-            m.put("box", new int[] {inst.bbox().x0(), inst.bbox().y0(), inst.bbox().x1(), inst.bbox().y1()});
+            m.put("box", new int[] {inst.bbox().x(), inst.bbox().y(), inst.bbox().x1(), inst.bbox().y1()});
             m.put("mask_area", inst.mask().area());
             String maskFile = stem + ".mask_" + inst.category() + ".png";
-            SceneWriter.writePng(out.resolve(maskFile), inst.mask().toImage());
+            SceneWriter.writePng(out.resolve(maskFile), inst.mask().toGrayImage());
             m.put("mask", maskFile);
             list.add(m);
         }

@@ -12,6 +12,20 @@ public final class BitMask {
         public double[] toCoco() {
             return new double[] {x, y, width, height};
         }
+
+        /** One past the last column. */
+        public int x1() {
+            return x + width;
+        }
+
+        /** One past the last row. */
+        public int y1() {
+            return y + height;
+        }
+
+        public boolean contains(int px, int py) {
+            return px >= x && px < x1() && py >= y && py < y1();
+        }
     }
 
     private final int width;

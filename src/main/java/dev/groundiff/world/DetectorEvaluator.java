@@ -57,7 +57,7 @@ public final class DetectorEvaluator {
         int[] pred = new int[pixels];
         for (DetectorInstance inst : instances) {
             int cls = classes.indexOf(inst.category()) + 1;
-            boolean[] m = inst.mask().toArray();
+            boolean[] m = inst.mask().toRowMajor();
             for (int p = 0; p < m.length; p++) if (m[p]) pred[p] = cls;
         }
         return pred;

@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,7 +53,7 @@ public record InstanceExtractor(int minArea, double minScore) {
             if (area == 0) continue;
             double score = sum / area;
             if (score < minScore) continue;
-            Mask m = new Mask(w, h, kept);
+            BitMask m = BitMask.of(w, h, kept);
             out.add(new DetectorInstance(config.className(c), score, m, m.bbox()));
         }
         out.sort((a, b) -> Double.compare(b.score(), a.score()));

@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -28,11 +29,11 @@ public final class Overlay {
             for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if (inst.mask().get(x, y)) g.fillRect(x * scale, y * scale, scale, scale);
             g.setColor(c);
             g.setStroke(new BasicStroke(2));
-            Box b = inst.bbox();
-            g.drawRect(b.x0() * scale, b.y0() * scale, b.width() * scale - 1, b.height() * scale - 1);
+            BitMask.Box b = inst.bbox();
+            g.drawRect(b.x() * scale, b.y() * scale, b.width() * scale - 1, b.height() * scale - 1);
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
-            g.drawString(String.format(java.util.Locale.ROOT, "%s %.2f", inst.category(), inst.score()), b.x0() * scale + 3, Math.max(11, b.y0() * scale - 3));
+            g.drawString(String.format(java.util.Locale.ROOT, "%s %.2f", inst.category(), inst.score()), b.x() * scale + 3, Math.max(11, b.y() * scale - 3));
         }
         g.dispose();
         return out;

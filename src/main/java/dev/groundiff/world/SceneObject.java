@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 /**
  * One object drawn in a scene.
  *
@@ -9,4 +10,4 @@ package dev.groundiff.world;
  * @param bbox     the box around {@code mask}
  * @param depth    0 for the back-most object; higher is drawn later, in front
  */
-public record SceneObject(String category, WorldColour colour, Mask mask, Box bbox, int depth) {}
+public record SceneObject(String category, WorldColour colour, BitMask mask, BitMask.Box bbox, int depth) {}

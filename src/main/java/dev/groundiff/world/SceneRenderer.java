@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 import java.awt.Shape;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Rectangle2D;
@@ -56,7 +57,7 @@ public final class SceneRenderer {
             Placed p = placed.get(i);
             boolean[] visible = visible(placed, i);
             for (int k = 0; k < visible.length; k++) if (p.full[k]) pixels[k] = p.colour.rgb();
-            Mask m = new Mask(size, size, visible);
+            BitMask m = BitMask.of(size, size, visible);
             objects.add(new SceneObject(p.category, p.colour, m, m.bbox(), i));
         }
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);

@@ -38,12 +38,12 @@ public final class SceneWriter {
             List<Map<String, Object>> objs = new ArrayList<>();
             for (SceneObject o : s.objects()) {
                 String maskFile = stem + "_" + o.depth() + "_" + o.category() + ".png";
-                writePng(dir.resolve(maskFile), o.mask().toImage());
+                writePng(dir.resolve(maskFile), o.mask().toGrayImage());
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("category", o.category());
                 m.put("colour", o.colour().word());
                 m.put("depth", o.depth());
-                m.put("bbox", new int[] {o.bbox().x0(), o.bbox().y0(), o.bbox().x1(), o.bbox().y1()});
+                m.put("bbox", new int[] {o.bbox().x(), o.bbox().y(), o.bbox().x1(), o.bbox().y1()});
                 m.put("area", o.mask().area());
                 m.put("mask", maskFile);
                 objs.add(m);

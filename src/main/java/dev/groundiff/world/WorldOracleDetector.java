@@ -69,9 +69,7 @@ public final class WorldOracleDetector implements OracleDetector {
         if (image.width() != s || image.height() != s) in = resizeArea(in, s, s);
         List<Instance> out = new ArrayList<>();
         for (DetectorInstance d : detector.detect(in)) {
-            Mask m = d.mask();
-            BitMask b = BitMask.of(m.width(), m.height(), m.toArray()).resizeNearest(image.width(), image.height());
-            out.add(new Instance(d.category(), d.score(), b));
+            out.add(new Instance(d.category(), d.score(), d.mask().resizeNearest(image.width(), image.height())));
         }
         return out;
     }

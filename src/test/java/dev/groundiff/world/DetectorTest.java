@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 import dev.groundiff.GroundiffException;
 import dev.groundiff.io.SafeTensors;
 import dev.groundiff.torch.DType;
@@ -57,11 +58,11 @@ class DetectorTest {
         DetectorInstance s = found.get(0), r = found.get(1);
         assertEquals("star", s.category());
         assertEquals(9, s.mask().area());
-        assertEquals(new Box(0, 0, 3, 3), s.bbox());
+        assertEquals(new BitMask.Box(0, 0, 3, 3), s.bbox());
         assertEquals(0.9, s.score(), 1e-6);
         assertEquals("ring", r.category());
         assertEquals(8, r.mask().area());
-        assertEquals(new Box(4, 0, 5, 8), r.bbox());
+        assertEquals(new BitMask.Box(4, 0, 1, 8), r.bbox());
         assertTrue(new InstanceExtractor(8, 0.8).extract(probs, DetectorConfig.defaults(), w, h).stream().noneMatch(i -> i.category().equals("ring")));
     }
 

@@ -1,5 +1,6 @@
 package dev.groundiff.world;
 
+import dev.groundiff.data.BitMask;
 import dev.groundiff.GroundiffException;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class SceneRendererTest {
             assertEquals(64, img.getWidth());
             for (SceneObject o : s.objects()) {
                 int rgb = o.colour().rgb();
-                Box b = o.bbox();
+                BitMask.Box b = o.bbox();
                 assertEquals(b, o.mask().bbox());
                 assertTrue(o.mask().area() >= SceneRenderer.MIN_VISIBLE_PIXELS_64, "seed " + seed + ": " + o);
                 for (int y = 0; y < 64; y++) {
@@ -49,7 +50,7 @@ class SceneRendererTest {
     }
 
     /** Whether the two masks are 4-neighbours somewhere (the front one cut into the back one or sits next to it). */
-    private static boolean touches(Mask a, Mask b) {
+    private static boolean touches(BitMask a, BitMask b) {
         for (int y = 0; y < a.height(); y++) {
             for (int x = 0; x + 1 < a.width(); x++) {
                 if (a.get(x, y) && b.get(x + 1, y) || b.get(x, y) && a.get(x + 1, y)) return true;

@@ -43,7 +43,7 @@ class WorldOracleDetectorTest {
             assertEquals(d.score(), a.score());
             assertEquals(64, a.mask().width());
             assertEquals(64, a.mask().height());
-            assertArrayEquals(d.mask().toArray(), a.mask().toRowMajor(), d.category() + " mask");
+            assertArrayEquals(d.mask().toRowMajor(), a.mask().toRowMajor(), d.category() + " mask");
         }
         for (SceneObject o : scene.objects()) {
             assertTrue(adapted.stream().anyMatch(a -> a.category().equals(o.category())), o.category() + " not found in " + adapted);

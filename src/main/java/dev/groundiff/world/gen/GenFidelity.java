@@ -1,12 +1,12 @@
 package dev.groundiff.world.gen;
 
+import dev.groundiff.data.BitMask;
 import dev.groundiff.diffusion.pipeline.GenerationRequest;
 import dev.groundiff.diffusion.pipeline.StableDiffusion;
 import dev.groundiff.diffusion.pipeline.TextToImage;
 import dev.groundiff.io.Images;
 import dev.groundiff.world.Captions;
 import dev.groundiff.world.DetectorInstance;
-import dev.groundiff.world.Mask;
 import dev.groundiff.world.WorldCategories;
 import dev.groundiff.world.WorldColour;
 import dev.groundiff.world.WorldDetector;
@@ -143,7 +143,7 @@ public final class GenFidelity {
     }
 
     /** The world colour nearest (RGB distance) to the mean colour of {@code image} under {@code mask}. */
-    static WorldColour nearestColour(BufferedImage image, Mask mask) {
+    static WorldColour nearestColour(BufferedImage image, BitMask mask) {
         double r = 0, g = 0, b = 0;
         int n = 0;
         for (int y = 0; y < image.getHeight(); y++) {
