@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * Draws masks over an image: each mask tinted in its colour (50 % blend) with its outline, and a
  * legend (colour swatch + label) in the lower-left corner. Also joins several such pictures side by
- * side under titles. Uses only java.awt, headless.
+ * side under titles. Images smaller than {@link #MIN_SIDE} (the world's 64x64) are first enlarged by
+ * an integer factor, pixels kept square, so that masks and legend stay readable. Uses only java.awt, headless.
  */
 public final class Overlay {
     /** One mask to draw; {@code color} null picks {@link #color(int)} by position. */
@@ -33,6 +34,9 @@ public final class Overlay {
     /** A titled picture for {@link #panel}. */
     public record Panel(String title, BufferedImage image) {}
 
+    /** Overlays are at least this many pixels on their longer side. */
+    public static final int MIN_SIDE = 192;
+
     private Overlay() {}
 
     /** Distinct colours: the VOC palette from entry 1 (red, green, yellow, blue, ...). */
@@ -44,8 +48,9 @@ public final class Overlay {
 
     public static BufferedImage draw(RgbImage image, List<Layer> layers) {
         System.setProperty("java.awt.headless", "true");
-        BufferedImage out = image.toBufferedImage();
-        int w = image.width(), h = image.height();
+        int side = Math.max(image.width(), image.height()), scale = Math.max(1, (MIN_SIDE + side - 1) / side);
+        int w = image.width() * scale, h = image.height() * scale;
+        BufferedImage out = enlarge(image.toBufferedImage(), scale);
         for (int k = 0; k < layers.size(); k++) {
             Layer l = layers.get(k);
             if (l.mask() == null) continue;
@@ -74,6 +79,13 @@ public final class Overlay {
             }
         }
         legend(out, layers);
+        return out;
+    }
+
+    private static BufferedImage enlarge(BufferedImage in, int k) {
+        if (k == 1) return in;
+        BufferedImage out = new BufferedImage(in.getWidth() * k, in.getHeight() * k, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < out.getHeight(); y++) for (int x = 0; x < out.getWidth(); x++) out.setRGB(x, y, in.getRGB(x / k, y / k));
         return out;
     }
 

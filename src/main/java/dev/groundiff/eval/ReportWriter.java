@@ -170,7 +170,7 @@ public final class ReportWriter {
     /** Image, oracle, grounding and DAAM masks side by side; a category keeps its colour in every panel. */
     public static java.awt.image.BufferedImage galleryPanel(GalleryItem g) {
         List<Overlay.Panel> panels = new ArrayList<>();
-        panels.add(new Overlay.Panel("image", g.image().toBufferedImage()));
+        panels.add(new Overlay.Panel("image", Overlay.draw(g.image(), List.of())));
         panels.add(new Overlay.Panel("oracle", Overlay.draw(g.image(), layers(g.categories(), g.oracle()))));
         if (g.grounding() != null) panels.add(new Overlay.Panel("grounding", Overlay.draw(g.image(), layers(g.categories(), g.grounding()))));
         if (g.daam() != null) panels.add(new Overlay.Panel("DAAM", Overlay.draw(g.image(), layers(g.categories(), g.daam()))));

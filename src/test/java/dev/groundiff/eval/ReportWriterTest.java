@@ -61,11 +61,14 @@ class ReportWriterTest {
         BitMask m = rect(w, h, 30, 2, 60, 20);
         Color c = new Color(200, 100, 40);
         BufferedImage out = Overlay.draw(black, List.of(new Overlay.Layer("dog", m, c)));
-        assertEquals(c.getRGB() & 0xffffff, out.getRGB(30, 10) & 0xffffff);                 // outline in full colour
-        assertEquals(new Color(100, 50, 20).getRGB() & 0xffffff, out.getRGB(45, 10) & 0xffffff); // inside: 50 % blend
-        assertEquals(0, out.getRGB(50, 30) & 0xffffff);                                    // outside untouched
+        int k = 3;                                                                         // 64 px is enlarged to 192
+        assertEquals(w * k, out.getWidth());
+        assertEquals(h * k, out.getHeight());
+        assertEquals(c.getRGB() & 0xffffff, out.getRGB(30 * k, 10 * k) & 0xffffff);         // outline in full colour
+        assertEquals(new Color(100, 50, 20).getRGB() & 0xffffff, out.getRGB(45 * k, 10 * k) & 0xffffff); // inside: 50 % blend
+        assertEquals(0, out.getRGB(50 * k, 30 * k) & 0xffffff);                            // outside untouched
         boolean legendSwatch = false;
-        for (int y = h - 20; y < h; y++) for (int x = 0; x < 20; x++) legendSwatch |= (out.getRGB(x, y) & 0xffffff) == (c.getRGB() & 0xffffff);
+        for (int y = h * k - 24; y < h * k; y++) for (int x = 0; x < 24; x++) legendSwatch |= (out.getRGB(x, y) & 0xffffff) == (c.getRGB() & 0xffffff);
         assertTrue(legendSwatch, "legend swatch in the lower-left corner");
         BufferedImage panel = Overlay.panel(List.of(new Overlay.Panel("a", out), new Overlay.Panel("b", out)));
         assertTrue(panel.getWidth() >= 2 * w);
