@@ -63,7 +63,7 @@ public final class WorldCommand implements Runnable {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Train one of the world's models from scratch on scenes rendered on the fly.",
+            description = {"Train one of the world's models from scratch: detector, vae and diffusion on scenes rendered on the fly, grounding on images the world model generates.",
                     "Checkpoints (weights, optimizer state, step) go to --out; a killed run continues with --resume and ends",
                     "with the same weights as an uninterrupted one. When all steps are done, the weights are exported to --model-out."})
     static final class Train implements Callable<Integer> {
@@ -75,11 +75,15 @@ public final class WorldCommand implements Runnable {
         Integer split;
         @Option(names = "--normal-training", description = "grounding: train a category the detector missed against an empty mask (the paper's Table 3 ablation; default: skip it)")
         boolean normalTraining;
+        @Option(names = "--images", description = "grounding: generated images in the training set it builds (default " + WorldGroundingTrain.IMAGES + ")")
+        Integer images;
+        @Option(names = "--dataset", paramLabel = "DIR", description = "grounding: train on this training set (e.g. another run's OUT/dataset) instead of building one")
+        Path dataset;
         @Option(names = "--steps", description = "optimizer steps (default: detector 3000, vae 2400, diffusion " + WorldGenTrain.DIFFUSION_STEPS + ", grounding " + WorldGroundingTrain.STEPS + ")")
         Integer steps;
         @Option(names = "--batch", description = "scenes per step (default 16; grounding: images per step, default 1)")
         Integer batch;
-        @Option(names = "--lr", description = "peak learning rate (default: detector and vae 2e-3, diffusion 8e-4, grounding 1e-4)")
+        @Option(names = "--lr", description = "peak learning rate (default: detector and vae 2e-3, diffusion 8e-4, grounding " + WorldGroundingTrain.LR + ")")
         Double lr;
         @Option(names = "--seed", description = "seed of the initial weights and augmentation (default 0)")
         Long seed;
@@ -91,7 +95,7 @@ public final class WorldCommand implements Runnable {
         Integer stopAt;
         @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
         boolean resume;
-        @Option(names = "--out", defaultValue = "runs/world-detector", description = "run folder: checkpoint, loss.csv (default runs/world-<stage>; grounding: runs/world-grounding-split<K>)")
+        @Option(names = "--out", defaultValue = "runs/world-detector", description = "run folder: checkpoint, loss.csv (default runs/world-<stage>; grounding: runs/world-grounding-split<K>, its training set in OUT/dataset)")
         Path out;
         @Option(names = "--model-out", description = "where the finished model goes (default, in this checkout: models/world/detector, models/world/sd for vae and diffusion, models/world/grounding-split<K>)")
         Path modelOut;
@@ -102,8 +106,8 @@ public final class WorldCommand implements Runnable {
         public Integer call() throws IOException {
             DType storeAs = DType.parse(dtype);
             if (!storeAs.isFloatingPoint()) throw new GroundiffException("--dtype must be a float type, got " + dtype);
-            if (!stage.equals("grounding") && (split != null || normalTraining)) {
-                throw new GroundiffException("--split and --normal-training are options of --stage grounding");
+            if (!stage.equals("grounding") && (split != null || normalTraining || images != null || dataset != null)) {
+                throw new GroundiffException("--split, --normal-training, --images and --dataset are options of --stage grounding");
             }
             if (stage.equals("grounding")) {
                 if (split == null) throw new GroundiffException("--stage grounding needs --split 1, 2 or 3");
@@ -111,7 +115,7 @@ public final class WorldCommand implements Runnable {
                     throw new GroundiffException("--stage grounding has no --minutes/--stop-at-step: stop it any time and continue with --resume");
                 }
                 Path run = out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-grounding-split" + split + (normalTraining ? "-normal" : "")) : out;
-                return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, resume, normalTraining, run, modelOut, storeAs);
+                return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, images, dataset, resume, normalTraining, run, modelOut, storeAs);
             }
             if (stage.equals("vae") || stage.equals("diffusion")) {
                 return WorldGenTrain.run(stage, steps, batch, lr, seed, checkpointEvery, minutes, stopAt, resume,

@@ -49,21 +49,39 @@ class ShippedWorldModelTest {
     @Test
     void groundingStageTrainsResumesAndExports(@TempDir Path tmp) throws Exception {
         Path runDir = tmp.resolve("run"), model = tmp.resolve("model");
-        List<String> args = new ArrayList<>(List.of("world", "train", "--stage", "grounding", "--split", "1", "--steps", "2",
+        List<String> args = new ArrayList<>(List.of("world", "train", "--stage", "grounding", "--split", "1", "--images", "3", "--steps", "2",
                 "--checkpoint-every", "1", "--out", runDir.toString(), "--model-out", model.toString()));
         WorkflowTestSupport.Run r = run(args);
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(model.resolve(GroundingTrainer.WEIGHTS_FILE)));
+        // the paper's order: a training set of seen-class prompts labelled by the detector, then training on its stored features
+        var data = dev.groundiff.data.DatasetReader.open(runDir.resolve("dataset"));
+        assertEquals(3, data.size());
+        assertEquals("world:1", data.info().split());
+        assertEquals("seen", data.info().subset());
+        assertEquals("true", data.info().extra().get("features"));
         JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("metadata.json"))).getAsJsonObject();
-        assertEquals("world:1", meta.getAsJsonObject("online").get("split").getAsString());
-        assertEquals("seen", meta.getAsJsonObject("online").get("subset").getAsString());
+        assertEquals("stored in the dataset", meta.get("features").getAsString());
+        assertEquals(3, meta.get("dataset_records").getAsInt());
         assertEquals(3, Files.readAllLines(runDir.resolve(GroundingTrainer.LOSS_FILE)).size(), "header + 2 steps");
 
-        args.set(args.indexOf("2"), "3");
+        WorkflowTestSupport.Run again = run(args);
+        assertEquals(2, again.code(), "a finished run is not silently continued");
+        assertTrue(again.err().contains("--resume"), again.err());
+        args.set(args.indexOf("--steps") + 1, "3");
         args.add("--resume");
         WorkflowTestSupport.Run more = run(args);
         assertEquals(0, more.code(), more.err());
         assertEquals(4, Files.readAllLines(model.resolve(GroundingTrainer.LOSS_FILE)).size(), "the exported copy follows the run");
+
+        // the ablation trains on the same images
+        Path normal = tmp.resolve("normal");
+        WorkflowTestSupport.Run n = run(List.of("world", "train", "--stage", "grounding", "--split", "1", "--normal-training", "--steps", "2",
+                "--dataset", runDir.resolve("dataset").toString(), "--out", normal.toString(), "--model-out", tmp.resolve("m-normal").toString()));
+        assertEquals(0, n.code(), n.err());
+        assertFalse(Files.exists(normal.resolve("dataset")), "no second training set is built");
+        assertEquals(meta.get("dataset_sha256").getAsString(),
+                JsonParser.parseString(Files.readString(normal.resolve("metadata.json"))).getAsJsonObject().get("dataset_sha256").getAsString());
     }
 
     /** Protocol II end to end at a minute size: dataset labelled by the shipped module, three segmenters, the table. */
@@ -108,6 +126,8 @@ class ShippedWorldModelTest {
         assertError(List.of("world", "train", "--stage", "grounding", "--out", out), "needs --split");
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "4", "--out", out), "--split must be 1, 2 or 3");
         assertError(List.of("world", "train", "--stage", "vae", "--split", "1", "--out", out), "options of --stage grounding");
+        assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--dataset", tmp.toString(), "--images", "4", "--out", out), "with --dataset there is none to build");
+        assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--dataset", tmp.toString(), "--out", out), "not a dataset folder");
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--minutes", "3", "--out", out), "continue with --resume");
     }
 
