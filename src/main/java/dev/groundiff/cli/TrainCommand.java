@@ -146,6 +146,11 @@ public final class TrainCommand implements Callable<Integer> {
         m.addProperty("dataset", dataset.toAbsolutePath().normalize().toString());
         m.addProperty("dataset_sha256", Provenance.sha256(dataset.resolve("dataset.json")));
         m.addProperty("dataset_records", reader.size());
+        // what the training set is, so the metadata says it without the folder: split, classes, seed, labels
+        m.addProperty("dataset_split", reader.info().split());
+        m.addProperty("dataset_subset", reader.info().subset());
+        m.addProperty("dataset_seed", reader.info().seed());
+        m.addProperty("dataset_labels", reader.info().extra().getOrDefault("detector", reader.info().extra().getOrDefault("labels", "unknown")));
         m.addProperty("features", source.usesStoredFeatures() ? "stored in the dataset" : "regenerated from prompt and seed");
         Provenance.write(out.resolve("metadata.json"), m, CodeVersion.describe());
         return finish(trainer.train(source), trainer);

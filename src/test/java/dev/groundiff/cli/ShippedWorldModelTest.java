@@ -63,6 +63,9 @@ class ShippedWorldModelTest {
         JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("metadata.json"))).getAsJsonObject();
         assertEquals("stored in the dataset", meta.get("features").getAsString());
         assertEquals(3, meta.get("dataset_records").getAsInt());
+        assertEquals("world:1", meta.get("dataset_split").getAsString());
+        assertEquals("seen", meta.get("dataset_subset").getAsString());
+        assertTrue(meta.get("dataset_labels").getAsString().startsWith("world-detector"), meta.toString());
         assertEquals(3, Files.readAllLines(runDir.resolve(GroundingTrainer.LOSS_FILE)).size(), "header + 2 steps");
 
         WorkflowTestSupport.Run again = run(args);
