@@ -75,6 +75,10 @@ public final class WorldCommand implements Runnable {
         Integer split;
         @Option(names = "--normal-training", description = "grounding: train a category the detector missed against an empty mask (the paper's Table 3 ablation; default: skip it)")
         boolean normalTraining;
+        @Option(names = "--autocast", paramLabel = "TYPE", description = "diffusion: float32 (default, the shipped recipe) or bfloat16: mixed precision, about 1.5x faster per step on AVX512-BF16 CPUs")
+        String autocast;
+        @Option(names = "--min-snr-gamma", paramLabel = "G", description = "diffusion: weight each sample's loss by min(SNR, G)/SNR (Min-SNR; 5 is the paper's choice); default 0: unweighted")
+        Double minSnrGamma;
         @Option(names = "--images", description = "grounding: generated images in the training set it builds (default " + WorldGroundingTrain.IMAGES + ")")
         Integer images;
         @Option(names = "--dataset", paramLabel = "DIR", description = "grounding: train on this training set (e.g. another run's OUT/dataset) instead of building one")
@@ -109,6 +113,9 @@ public final class WorldCommand implements Runnable {
             if (!stage.equals("grounding") && (split != null || normalTraining || images != null || dataset != null)) {
                 throw new GroundiffException("--split, --normal-training, --images and --dataset are options of --stage grounding");
             }
+            if (!stage.equals("diffusion") && (autocast != null || minSnrGamma != null)) {
+                throw new GroundiffException("--autocast and --min-snr-gamma are options of --stage diffusion");
+            }
             if (stage.equals("grounding")) {
                 if (split == null) throw new GroundiffException("--stage grounding needs --split 1, 2 or 3");
                 if (minutes != null || stopAt != null) {
@@ -118,7 +125,7 @@ public final class WorldCommand implements Runnable {
                 return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, images, dataset, resume, normalTraining, run, modelOut, storeAs);
             }
             if (stage.equals("vae") || stage.equals("diffusion")) {
-                return WorldGenTrain.run(stage, steps, batch, lr, seed, checkpointEvery, minutes, stopAt, resume,
+                return WorldGenTrain.run(stage, steps, batch, lr, seed, autocast, minSnrGamma, checkpointEvery, minutes, stopAt, resume,
                         out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-" + stage) : out, modelOut, storeAs);
             }
             if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion, grounding)");

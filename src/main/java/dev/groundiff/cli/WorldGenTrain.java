@@ -19,10 +19,10 @@ final class WorldGenTrain {
 
     private WorldGenTrain() {}
 
-    static int run(String stage, Integer steps, Integer batch, Double lr, Long seed, Integer checkpointEvery, Double minutes,
+    static int run(String stage, Integer steps, Integer batch, Double lr, Long seed, String autocast, Double minSnrGamma, Integer checkpointEvery, Double minutes,
                    Integer stopAt, boolean resume, Path out, Path modelOut, DType dtype) throws IOException {
         GenArchitecture a = GenArchitecture.world();
-        GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed);
+        GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed).withDiffusionOptions(autocast, minSnrGamma);
         int n = steps != null ? steps : stage.equals("vae") ? VAE_STEPS : DIFFUSION_STEPS;
         Path model = modelOut != null ? modelOut : WorldModels.dir("sd");
         DetectorTrainer.Limits limits = new DetectorTrainer.Limits(stopAt != null ? stopAt : Integer.MAX_VALUE,

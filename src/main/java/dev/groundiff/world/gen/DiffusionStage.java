@@ -11,6 +11,7 @@ import dev.groundiff.diffusion.vae.AutoencoderKL;
 import dev.groundiff.diffusion.vae.VaeConfig;
 import dev.groundiff.io.AtomicFiles;
 import dev.groundiff.io.SafeTensors;
+import dev.groundiff.torch.Autocast;
 import dev.groundiff.torch.DType;
 import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.ParamFactory;
@@ -107,15 +108,28 @@ public final class DiffusionStage implements TrainingStage {
         long trainSteps = t.architecture().schedulerConfig().numTrainTimesteps();
         Tensor timesteps = torch.randint(trainSteps, new long[] {n}, new GeneratorOptional(gen), Tensors.options(ScalarType.Long));
         Tensor noisy = scheduler.addNoise(latents, noise, timesteps);
-        Tensor cond = text.encode(tokenizer.batch(captions), 0);
-        Tensor eps = unet.forward(noisy, timesteps, cond, null).sample();
-        Tensor loss = eps.sub(noise).pow(Tensors.scalar(2)).mean();
+        Tensor eps;
+        try (Autocast ac = Autocast.to(DType.parse(t.autocast()))) {
+            Tensor cond = text.encode(tokenizer.batch(captions), 0);
+            eps = unet.forward(noisy, timesteps, cond, null).sample();
+        }
+        Tensor squared = eps.to(ScalarType.Float).sub(noise).pow(Tensors.scalar(2));
+        Tensor loss = t.minSnrGamma() > 0
+                ? squared.mean(new long[] {1, 2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).mul(minSnrWeights(timesteps)).mean()
+                : squared.mean();
         loss.backward();
         double v = loss.item_double();
         opt.step(t.learningRate(s));
         opt.zeroGrad();
         ema.update(t.emaDecay(s));
         return v;
+    }
+
+    /** Min-SNR weights of eps-prediction: min(SNR(t), gamma) / SNR(t), SNR(t) = alpha_bar(t) / (1 - alpha_bar(t)). */
+    Tensor minSnrWeights(Tensor timesteps) {
+        Tensor alphaBar = scheduler.alphasCumprod().to(ScalarType.Float).index_select(0, timesteps);
+        Tensor snr = alphaBar.div(torch.rsub(alphaBar, Tensors.scalar(1)));
+        return torch.clamp_max(snr, Tensors.scalar(t.minSnrGamma())).div(snr);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.groundiff.world.gen;
 
 import dev.groundiff.GroundiffException;
+import dev.groundiff.torch.DType;
 
 /**
  * The recipe of a generative training run: everything that decides the weights after step {@code s}.
@@ -16,9 +17,14 @@ import dev.groundiff.GroundiffException;
  * @param captionDropout  chance that a caption is replaced by "" (diffusion; classifier-free guidance)
  * @param klWeight        weight of the KL term against the L1 reconstruction loss (vae)
  * @param emaDecay        largest EMA decay (diffusion; the decay warms up as (1+s)/(10+s))
+ * @param autocast        type of the forward pass's matrix products and convolutions (diffusion:
+ *                        "float32", or "bfloat16" for mixed precision; weights and optimizer stay float32)
+ * @param minSnrGamma     diffusion: weight each sample's loss by min(SNR(t), gamma) / SNR(t) (Min-SNR, Hang
+ *                        et al. 2023), which lowers the weight of the nearly clean timesteps; 0 = unweighted
  */
 public record GenTraining(String stage, GenArchitecture architecture, int batch, double learningRate, int warmupSteps,
-                          long seed, double captionDropout, double klWeight, double emaDecay) {
+                          long seed, double captionDropout, double klWeight, double emaDecay,
+                          String autocast, double minSnrGamma) {
     public static final long SCENE_SEED_BASE = 10_000_000L;
 
     public GenTraining {
@@ -26,23 +32,34 @@ public record GenTraining(String stage, GenArchitecture architecture, int batch,
         if (batch < 1) throw new GroundiffException("--batch must be at least 1, got " + batch);
         if (!(learningRate > 0)) throw new GroundiffException("--lr must be positive, got " + learningRate);
         if (!(captionDropout >= 0 && captionDropout < 1)) throw new GroundiffException("caption dropout must be in [0, 1), got " + captionDropout);
+        DType a = DType.parse(autocast);
+        if (a != DType.FLOAT32 && a != DType.BFLOAT16) throw new GroundiffException("--autocast must be float32 or bfloat16, got " + autocast);
+        autocast = a.torchName;
+        if (!(minSnrGamma >= 0)) throw new GroundiffException("--min-snr-gamma must be 0 (off) or positive, got " + minSnrGamma);
+        if (stage.equals("vae") && (a != DType.FLOAT32 || minSnrGamma != 0)) throw new GroundiffException("--autocast and --min-snr-gamma are options of the diffusion stage");
     }
 
     public static GenTraining vaeDefaults(GenArchitecture a) {
-        return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0);
+        return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0, "float32", 0);
     }
 
     public static GenTraining diffusionDefaults(GenArchitecture a) {
-        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999);
+        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999, "float32", 0);
     }
 
     public GenTraining with(Integer batch, Double lr, Long seed) {
         return new GenTraining(stage, architecture, batch != null ? batch : this.batch, lr != null ? lr : learningRate, warmupSteps,
-                seed != null ? seed : this.seed, captionDropout, klWeight, emaDecay);
+                seed != null ? seed : this.seed, captionDropout, klWeight, emaDecay, autocast, minSnrGamma);
+    }
+
+    /** The same recipe with mixed precision and/or Min-SNR weighting (null keeps the current value). */
+    public GenTraining withDiffusionOptions(String autocast, Double minSnrGamma) {
+        return new GenTraining(stage, architecture, batch, learningRate, warmupSteps, seed, captionDropout, klWeight, emaDecay,
+                autocast != null ? autocast : this.autocast, minSnrGamma != null ? minSnrGamma : this.minSnrGamma);
     }
 
     public GenTraining withArchitecture(GenArchitecture a) {
-        return new GenTraining(stage, a, batch, learningRate, warmupSteps, seed, captionDropout, klWeight, emaDecay);
+        return new GenTraining(stage, a, batch, learningRate, warmupSteps, seed, captionDropout, klWeight, emaDecay, autocast, minSnrGamma);
     }
 
     /** Learning rate of step {@code s} (1-based). */

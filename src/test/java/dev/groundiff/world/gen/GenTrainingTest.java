@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class GenTrainingTest {
     static final int SIZE = 32;
     static final GenArchitecture TINY = GenArchitecture.tiny();
-    static final GenTraining VAE = new GenTraining("vae", TINY, 4, 1e-2, 2, 3, 0, 1e-4, 0);
-    static final GenTraining DIFFUSION = new GenTraining("diffusion", TINY, 4, 5e-3, 2, 3, 0.25, 0, 0.9);
+    static final GenTraining VAE = new GenTraining("vae", TINY, 4, 1e-2, 2, 3, 0, 1e-4, 0, "float32", 0);
+    static final GenTraining DIFFUSION = new GenTraining("diffusion", TINY, 4, 5e-3, 2, 3, 0.25, 0, 0.9, "float32", 0);
     static final DetectorTrainer.Limits NONE = DetectorTrainer.Limits.none();
 
     @BeforeAll
@@ -105,6 +105,55 @@ class GenTrainingTest {
         // another recipe cannot resume this run
         GenTraining other = DIFFUSION.with(null, 1e-3, null);
         assertThrows(GroundiffException.class, () -> GenRun.train(other, SIZE, 6, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+    }
+
+    /** Mixed precision and Min-SNR weighting: they change the numbers, learn, and resume exactly. */
+    @Test
+    void mixedPrecisionMinSnrRunLearnsAndResumesExactly(@TempDir Path tmp) throws Exception {
+        GenTraining recipe = DIFFUSION.withDiffusionOptions("bf16", 5.0);
+        assertEquals("bfloat16", recipe.autocast());
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        copyTree(model.resolve("vae"), tmp.resolve("m1/vae"));
+        copyTree(model.resolve("vae"), tmp.resolve("m2/vae"));
+        copyTree(model.resolve("vae"), tmp.resolve("m3/vae"));
+        GenRun.train(recipe, SIZE, 30, tmp.resolve("straight"), tmp.resolve("m1"), false, NONE, DType.FLOAT32);
+        double[] l = losses(tmp.resolve("straight"));
+        assertTrue(mean(l, 22, 30) < 0.8 * mean(l, 0, 8), "loss " + mean(l, 0, 8) + " -> " + mean(l, 22, 30));
+
+        GenRun.train(recipe, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), false,
+                new DetectorTrainer.Limits(12, Double.POSITIVE_INFINITY, 5, false), DType.FLOAT32);
+        GenRun.train(recipe, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32);
+        Map<String, Tensor> x = SafeTensors.load(tmp.resolve("straight").resolve(GenTrainer.CHECKPOINT));
+        Map<String, Tensor> y = SafeTensors.load(tmp.resolve("split").resolve(GenTrainer.CHECKPOINT));
+        for (String k : x.keySet()) assertArrayEquals(Tensors.toBytes(x.get(k)), Tensors.toBytes(y.get(k)), k);
+
+        // the same run in float32 without weighting is another recipe, with other losses
+        GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("plain"), tmp.resolve("m3"), false, NONE, DType.FLOAT32);
+        assertNotEquals(losses(tmp.resolve("plain"))[1], l[1]);
+        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+    }
+
+    @Test
+    void minSnrWeightsFollowTheSchedule(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        DiffusionStage stage = new DiffusionStage(DIFFUSION.withDiffusionOptions(null, 5.0), dev.groundiff.world.SceneSpec.defaults().withSize(SIZE), model.resolve("vae"));
+        float[] w = Tensors.toFloats(stage.minSnrWeights(Tensors.fromLongs(new long[] {0, 100, 500, 999}, 4)));
+        float[] ab = Tensors.toFloats(new dev.groundiff.diffusion.scheduler.DdimScheduler(TINY.schedulerConfig()).alphasCumprod());
+        for (int i = 0; i < 4; i++) {
+            int t = new int[] {0, 100, 500, 999}[i];
+            double snr = ab[t] / (1.0 - ab[t]);
+            assertEquals(Math.min(snr, 5.0) / snr, w[i], 1e-5, "t=" + t);
+        }
+        assertTrue(w[0] < 0.01 && w[3] == 1f, "nearly clean steps weigh little, noisy ones fully: " + java.util.Arrays.toString(w));
+    }
+
+    @Test
+    void diffusionOptionsAreChecked() {
+        assertThrows(GroundiffException.class, () -> DIFFUSION.withDiffusionOptions("float16", null));
+        assertThrows(GroundiffException.class, () -> DIFFUSION.withDiffusionOptions(null, -1.0));
+        assertThrows(GroundiffException.class, () -> VAE.withDiffusionOptions("bfloat16", null));
     }
 
     @Test
