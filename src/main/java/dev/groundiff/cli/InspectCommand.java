@@ -7,6 +7,8 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.groundiff.GroundiffException;
+import dev.groundiff.data.DatasetReader;
+import dev.groundiff.data.DatasetStats;
 import dev.groundiff.io.CheckpointTree;
 import dev.groundiff.io.DiffusersFolder;
 import dev.groundiff.io.ModelSource;
@@ -36,7 +38,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code groundiff inspect FILE [--json]}: the tensors of a weights file or diffusers folder, read without executing anything. */
-@Command(name = "inspect", description = "List the tensors (path, dtype, shape) of a .safetensors, .ckpt, .pt, .pth file or a diffusers folder.")
+@Command(name = "inspect", description = {"List the tensors (path, dtype, shape) of a .safetensors, .ckpt, .pt, .pth file or a diffusers folder.",
+        "Given a dataset folder (from 'groundiff dataset'), print its labels per category instead: prompts, masks found, median mask area."})
 public final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "weights file or diffusers folder")
     Path file;
@@ -54,6 +57,13 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         Torch.init();
         if (!Files.exists(file)) throw new GroundiffException(file + ": no such file or folder");
+        if (Files.isRegularFile(file.resolve("dataset.json"))) {
+            // a dataset built by `groundiff dataset`: its labels per category, not tensors
+            PrintWriter w = spec.commandLine().getOut();
+            w.print(DatasetStats.markdown(DatasetStats.of(DatasetReader.open(file).records())));
+            w.flush();
+            return 0;
+        }
         if (Files.isDirectory(file)) {
             DiffusersFolder folder = DiffusersFolder.open(file);
             for (String part : ModelSource.WEIGHT_PARTS) {

@@ -60,6 +60,9 @@ class ShippedWorldModelTest {
         assertEquals("world:1", data.info().split());
         assertEquals("seen", data.info().subset());
         assertEquals("true", data.info().extra().get("features"));
+        WorkflowTestSupport.Run stats = run(List.of("inspect", runDir.resolve("dataset").toString()));
+        assertEquals(0, stats.code(), stats.err());
+        assertTrue(stats.out().startsWith("3 records; every prompted category found in ") && stats.out().contains("| all | "), stats.out());
         JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("metadata.json"))).getAsJsonObject();
         assertEquals("stored in the dataset", meta.get("features").getAsString());
         assertEquals(3, meta.get("dataset_records").getAsInt());
