@@ -7,10 +7,7 @@ import dev.groundiff.eval.IouAccumulator;
 import dev.groundiff.eval.ReportWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,15 +16,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class AverageCommandTest {
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int rc = cl.execute(args);
-        return new String[] {String.valueOf(rc), out.toString(), err.toString()};
-    }
-
     /** A 1x4 mask with the first {@code n} pixels set. */
     private static BitMask first(int n) {
         boolean[] px = new boolean[4];
@@ -49,11 +37,11 @@ class AverageCommandTest {
     void averagesEachColumnOverTheEvaluationsThatDefineIt(@TempDir Path tmp) throws Exception {
         Path a = evaluation(tmp.resolve("a"), 2, 1);      // one seen 50%, one unseen 25%
         Path b = evaluation(tmp.resolve("b"), 4, null);   // one seen 100%, no unseen sample
-        String[] r = run("average", a.toString(), b.toString(), "--out", tmp.resolve("avg").toString());
-        assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("| Grounding | 75.00 | 25.00 (1 of 2) | - | - | - |"), r[1]);
-        assertFalse(r[1].contains("Only-"), "a method missing from one evaluation is not averaged: " + r[1]);
-        assertTrue(r[1].contains("| *samples (sum)* | 2 | 1 | 0 | 0 | 0 |"), r[1]);
+        WorkflowTestSupport.Run r = WorkflowTestSupport.run(List.of("average", a.toString(), b.toString(), "--out", tmp.resolve("avg").toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| Grounding | 75.00 | 25.00 (1 of 2) | - | - | - |"), r.out());
+        assertFalse(r.out().contains("Only-"), "a method missing from one evaluation is not averaged: " + r.out());
+        assertTrue(r.out().contains("| *samples (sum)* | 2 | 1 | 0 | 0 | 0 |"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(tmp.resolve("avg/average.json"))).getAsJsonObject();
         JsonObject g = j.getAsJsonArray("methods").get(0).getAsJsonObject().getAsJsonObject("groups");
         assertEquals(0.75, g.getAsJsonObject("one_seen").get("miou").getAsDouble(), 1e-12);
@@ -64,12 +52,12 @@ class AverageCommandTest {
 
     @Test
     void aFolderWithoutResultsIsAUserError(@TempDir Path tmp) throws Exception {
-        String[] r = run("average", tmp.toString());
-        assertEquals("2", r[0]);
-        assertTrue(r[2].contains("results.json"), r[2]);
+        WorkflowTestSupport.Run r = WorkflowTestSupport.run(List.of("average", tmp.toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("results.json"), r.err());
         Files.writeString(tmp.resolve("results.json"), "{\"methods\": [");
-        r = run("average", tmp.toString());
-        assertEquals("2", r[0]);
-        assertTrue(r[2].contains("not valid JSON"), r[2]);
+        r = WorkflowTestSupport.run(List.of("average", tmp.toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not valid JSON"), r.err());
     }
 }

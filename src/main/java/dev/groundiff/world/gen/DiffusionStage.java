@@ -50,6 +50,7 @@ public final class DiffusionStage implements TrainingStage {
     private final DdimScheduler scheduler;
     private final Adam opt;
     private final Ema ema;
+    private final DType autocast;
 
     /** {@code vaeDir}: the {@code vae/} folder written by the vae stage (config with its scaling factor, weights). */
     public DiffusionStage(GenTraining t, SceneSpec spec, Path vaeDir) {
@@ -71,6 +72,7 @@ public final class DiffusionStage implements TrainingStage {
         params.putAll(Params.of("unet.", unet));
         opt = new Adam(params, 0.9, 0.999, 1e-8, 0, Adam.WeightDecay.DECOUPLED);
         ema = new Ema(params);
+        autocast = DType.parse(t.autocast());
     }
 
     @Override
@@ -109,7 +111,7 @@ public final class DiffusionStage implements TrainingStage {
         Tensor timesteps = torch.randint(trainSteps, new long[] {n}, new GeneratorOptional(gen), Tensors.options(ScalarType.Long));
         Tensor noisy = scheduler.addNoise(latents, noise, timesteps);
         Tensor eps;
-        try (Autocast ac = Autocast.to(DType.parse(t.autocast()))) {
+        try (Autocast ac = Autocast.to(autocast)) {
             Tensor cond = text.encode(tokenizer.batch(captions), 0);
             eps = unet.forward(noisy, timesteps, cond, null).sample();
         }
