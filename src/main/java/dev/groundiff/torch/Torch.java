@@ -26,13 +26,14 @@ public final class Torch {
             throw new IllegalStateException("cannot extract the libtorch native libraries: " + e.getMessage(), e);
         }
         Loader.load(org.bytedeco.pytorch.global.torch.class);
+        // libtorch's float32 GEMMs go to OpenBLAS, whose own pthread pool is not libtorch's OpenMP pool: both
+        // spin-wait, so on a small machine they fight for the cores (measured: a float32 cross-attention 16x
+        // slower, a whole SD UNet step several times slower). One BLAS thread, called from libtorch's threads.
+        org.bytedeco.openblas.global.openblas_full.openblas_set_num_threads(1);
         String threads = System.getenv("GROUNDIFF_THREADS");
         if (threads != null && !threads.isBlank()) {
             org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
         }
-        // libtorch's float32 GEMMs go to OpenBLAS, whose own pthread pool would fight libtorch's OpenMP pool
-        // for the cores; BlasThreads gives OpenBLAS as many threads as libtorch has, without that pool.
-        BlasThreads.install(Boolean.getBoolean("groundiff.blasOneThread") ? 1 : org.bytedeco.pytorch.global.torch.get_num_threads());
         loaded = true;
     }
 
