@@ -43,8 +43,9 @@ public record GenTraining(String stage, GenArchitecture architecture, int batch,
         return new GenTraining("vae", a, 16, 2e-3, 50, 0, 0, 1e-6, 0, "float32", 0);
     }
 
+    /** The shipped weights' recipe: mixed precision (bf16 autocast) buys 1.5x more steps on AVX512-BF16 CPUs. */
     public static GenTraining diffusionDefaults(GenArchitecture a) {
-        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999, "float32", 0);
+        return new GenTraining("diffusion", a, 16, 8e-4, 100, 0, 0.1, 0, 0.999, "bfloat16", 0);
     }
 
     public GenTraining with(Integer batch, Double lr, Long seed) {
