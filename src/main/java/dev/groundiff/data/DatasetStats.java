@@ -35,15 +35,15 @@ public final class DatasetStats {
                 k[0]++;
                 if (one) k[2]++;
                 BitMask m = r.mask(c);
-                areas.computeIfAbsent(c, x -> new ArrayList<>());
-                oneAreas.computeIfAbsent(c, x -> new ArrayList<>());
+                List<Long> all = areas.computeIfAbsent(c, x -> new ArrayList<>());
+                List<Long> single = oneAreas.computeIfAbsent(c, x -> new ArrayList<>());
                 if (m == null) continue;
                 k[1]++;
-                areas.get(c).add(m.area());
+                all.add(m.area());
                 if (m.area() == 0) empty++;
                 if (one) {
                     k[3]++;
-                    oneAreas.get(c).add(m.area());
+                    single.add(m.area());
                 }
             }
         }

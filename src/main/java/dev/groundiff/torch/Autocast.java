@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * CPU autocast for a block of code, as {@code torch.autocast("cpu", dtype=...)}: matrix products and
  * convolutions run in {@code dtype} (bfloat16 uses the CPU's AVX512-BF16 path through oneDNN) while
  * the weights, their gradients and the optimizer stay float32. Mixed-precision training uses it
- * around the forward pass only; {@link #off()} returns a no-op so call sites need no branches.
+ * around the forward pass only; {@code to(FLOAT32)} is a no-op so call sites need no branches.
  */
 public final class Autocast implements AutoCloseable {
     private final boolean active;
@@ -28,13 +28,9 @@ public final class Autocast implements AutoCloseable {
         }
     }
 
-    /** Autocast to {@code dtype} until {@link #close()}; {@link DType#FLOAT32} gives {@link #off()}. */
+    /** Autocast to {@code dtype} until {@link #close()}; {@link DType#FLOAT32} changes nothing. */
     public static Autocast to(DType dtype) {
         return new Autocast(dtype == DType.FLOAT32 ? null : dtype.scalarType);
-    }
-
-    public static Autocast off() {
-        return new Autocast(null);
     }
 
     @Override

@@ -51,6 +51,8 @@ public final class DiffusionStage implements TrainingStage {
     private final Adam opt;
     private final Ema ema;
     private final DType autocast;
+    /** alpha_bar(t) of the schedule in float32, for the Min-SNR weights. */
+    private final Tensor alphaBar;
 
     /** {@code vaeDir}: the {@code vae/} folder written by the vae stage (config with its scaling factor, weights). */
     public DiffusionStage(GenTraining t, SceneSpec spec, Path vaeDir) {
@@ -73,6 +75,7 @@ public final class DiffusionStage implements TrainingStage {
         opt = new Adam(params, 0.9, 0.999, 1e-8, 0, Adam.WeightDecay.DECOUPLED);
         ema = new Ema(params);
         autocast = DType.parse(t.autocast());
+        alphaBar = scheduler.alphasCumprod().to(ScalarType.Float);
     }
 
     @Override
@@ -129,8 +132,8 @@ public final class DiffusionStage implements TrainingStage {
 
     /** Min-SNR weights of eps-prediction: min(SNR(t), gamma) / SNR(t), SNR(t) = alpha_bar(t) / (1 - alpha_bar(t)). */
     Tensor minSnrWeights(Tensor timesteps) {
-        Tensor alphaBar = scheduler.alphasCumprod().to(ScalarType.Float).index_select(0, timesteps);
-        Tensor snr = alphaBar.div(torch.rsub(alphaBar, Tensors.scalar(1)));
+        Tensor ab = alphaBar.index_select(0, timesteps);
+        Tensor snr = ab.div(torch.rsub(ab, Tensors.scalar(1)));
         return torch.clamp_max(snr, Tensors.scalar(t.minSnrGamma())).div(snr);
     }
 
