@@ -86,8 +86,8 @@ public final class Benchmarks {
                         : ChildJvm.run(c, t, plan.repeat(), plan.latentSize(), plan.configDir());
                 results.add(r);
                 if (progress != null) {
-                    progress.printf("  %s %s: median %.3f s (CPU %.3f s), min %.3f s, peak RSS %.2f GiB (set-up %.1f s, %d threads)%n",
-                            c.cliName, t.torchName, r.median(), r.medianCpu(), r.min(), r.peakRssGiB(), r.setupSeconds(), r.threads());
+                    progress.printf("  %s %s: median %.3f s (CPU %.3f s), min %.3f s, peak RSS %.2f GiB (set-up %.1f s, %d threads; BLAS: %s)%n",
+                            c.cliName, t.torchName, r.median(), r.medianCpu(), r.min(), r.peakRssGiB(), r.setupSeconds(), r.threads(), r.blas());
                     progress.flush();
                 }
             }

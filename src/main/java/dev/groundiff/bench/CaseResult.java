@@ -18,10 +18,11 @@ import java.util.List;
  *                         the set-up's transient peak is excluded where the kernel allows resetting it
  * @param setupPeakRssBytes peak resident memory of the set-up (model built in float32, then cast)
  * @param threads          libtorch's intra-op thread count
+ * @param blas             the BLAS behind float32 matrix products ({@link dev.groundiff.torch.Torch#blas()})
  * @param output           the output shape, e.g. {@code [2, 4, 64, 64]}
  */
 public record CaseResult(String caseName, String dtype, List<Double> seconds, List<Double> cpuSeconds, double setupSeconds, long peakRssBytes,
-                         long setupPeakRssBytes, boolean peakIsRunOnly, int threads, String output) {
+                         long setupPeakRssBytes, boolean peakIsRunOnly, int threads, String blas, String output) {
     private static final Gson GSON = new Gson();
     private static final double GIB = 1024.0 * 1024 * 1024;
 

@@ -52,7 +52,7 @@ public final class CaseRunner {
                 cpu.add((cpuNanos() - c) / 1e9);
             }
             return new CaseResult(benchCase.cliName, dtype.torchName, times, cpu, setup, PeakMemory.peakBytes(), setupPeak, runOnly,
-                    torch.get_num_threads(), output);
+                    torch.get_num_threads(), Torch.blas(), output);
         }
     }
 

@@ -61,13 +61,14 @@ class BenchPlumbingTest {
                 assertTrue(r.medianCpu() >= 0, r.toString()); // CPU time ticks in 10 ms steps: a tiny case may read 0
                 assertTrue(r.peakRssBytes() > 0, "VmHWM read");
                 assertEquals(1, r.threads(), "surefire runs libtorch with GROUNDIFF_THREADS=1");
+                assertEquals("MKL, 1 thread(s), GNU threading layer", r.blas(), "Torch.init loads MKL as the BLAS, as many threads as libtorch");
             }
         }
     }
 
     @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
-        CaseResult r = new CaseResult("unet-64", "float32", List.of(9.0, 6.0, 8.0, 7.0), List.of(18.0, 12.0, 16.0, 14.0), 1, 1L << 30, 1L << 30, true, 2, "[2, 4, 64, 64]");
+        CaseResult r = new CaseResult("unet-64", "float32", List.of(9.0, 6.0, 8.0, 7.0), List.of(18.0, 12.0, 16.0, 14.0), 1, 1L << 30, 1L << 30, true, 2, "MKL, 2 thread(s), GNU threading layer", "[2, 4, 64, 64]");
         assertEquals(7.5, r.median(), 1e-12);
         assertEquals(6.0, r.min(), 1e-12);
         assertEquals(15.0, r.medianCpu(), 1e-12);
