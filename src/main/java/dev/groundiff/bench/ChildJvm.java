@@ -17,15 +17,21 @@ import java.util.List;
  * peak memory is its own. The child's stderr passes through; its stdout carries the result line.
  */
 final class ChildJvm {
+    private static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
+
     private ChildJvm() {}
 
     static List<String> command(BenchCase benchCase, DType dtype, int repeat, int latentSize, Path configDir) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (String a : jvmArgs) {
             // a debugger agent would try to bind the parent's port a second time
             if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp")) cmd.add(a);
         }
+        // the BLAS choice, also when it was set in code rather than on the command line (see Torch.init)
+        String blas = System.getProperty(BLAS_PROPERTY);
+        if (blas != null && jvmArgs.stream().noneMatch(a -> a.startsWith("-D" + BLAS_PROPERTY + "="))) cmd.add("-D" + BLAS_PROPERTY + "=" + blas);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(CaseRunner.class.getName());

@@ -3,6 +3,10 @@ package dev.groundiff.torch;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.presets.openblas_nolapack;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
 
 /**
  * The one place that loads libtorch. Call {@link #init()} before the first use of any
@@ -14,7 +18,10 @@ import org.bytedeco.pytorch.NoGradGuard;
  * folder first makes every dependency resolve from {@code $ORIGIN}.
  */
 public final class Torch {
+    private static final Logger LOG = LoggerFactory.getLogger(Torch.class);
     private static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
+    /** {@code openblas_nolapack.blas_get_vendor()} codes. */
+    private static final int OPENBLAS = 2, MKL = 3;
     private static volatile boolean loaded;
 
     private Torch() {}
@@ -25,13 +32,15 @@ public final class Torch {
         // spinning pthreads fights libtorch's OpenMP threads on a small machine, so it had to run one thread.
         // The OpenBLAS preset can load MKL in its place (same symbols): MKL threads through GNU OpenMP, the
         // pool libtorch already uses (MKL_THREADING_LAYER=GNU, set by the launcher and the build), so matrix
-        // products get every core without the fight. -Dorg.bytedeco.openblas.load=openblas selects OpenBLAS.
+        // products get libtorch's thread count without the fight. -Dorg.bytedeco.openblas.load=openblas selects
+        // OpenBLAS.
         if (System.getProperty(BLAS_PROPERTY) == null) System.setProperty(BLAS_PROPERTY, "mkl_rt");
+        boolean wantsMkl = System.getProperty(BLAS_PROPERTY).toLowerCase(Locale.ROOT).startsWith("mkl");
         String platform = Loader.getPlatform();
         try {
             Loader.cacheResources("/org/bytedeco/pytorch/" + platform + "/");
             Loader.cacheResources("/org/bytedeco/openblas/" + platform + "/");
-            if (usesMkl()) Loader.cacheResources("/org/bytedeco/mkl/" + platform + "/");
+            if (wantsMkl) Loader.cacheResources("/org/bytedeco/mkl/" + platform + "/");
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot extract the libtorch native libraries: " + e.getMessage(), e);
         }
@@ -40,26 +49,45 @@ public final class Torch {
         if (threads != null && !threads.isBlank()) {
             org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
         }
-        // MKL: as many threads as libtorch. OpenBLAS: one (see above).
-        openblas_nolapack.blas_set_num_threads(usesMkl() ? org.bytedeco.pytorch.global.torch.get_num_threads() : 1);
         loaded = true;
+        // the preset falls back to OpenBLAS silently when MKL cannot load: threads follow what did load
+        openblas_nolapack.blas_set_num_threads(1);
+        if (openblas_nolapack.blas_get_vendor() == MKL) {
+            setThreads(org.bytedeco.pytorch.global.torch.get_num_threads());
+            if (System.getenv("MKL_THREADING_LAYER") == null) {
+                LOG.warn("MKL_THREADING_LAYER is not set: MKL runs Intel's OpenMP beside libtorch's GNU one (slower); "
+                        + "export MKL_THREADING_LAYER=GNU as the groundiff launcher does");
+            }
+        } else if (wantsMkl) {
+            LOG.warn("{}={} but MKL did not load (is org.bytedeco:mkl:*-redist on the class path?): float32 matrix products "
+                    + "run on one OpenBLAS thread", BLAS_PROPERTY, System.getProperty(BLAS_PROPERTY));
+        }
     }
 
-    /** The BLAS libtorch's float32 matrix products run on, e.g. "MKL, 2 thread(s), GNU threading layer". */
+    /**
+     * Sets libtorch's intra-op thread count, and MKL's with it (OpenBLAS stays at one thread: its own pool
+     * would fight libtorch's).
+     */
+    public static synchronized void setThreads(int n) {
+        init();
+        org.bytedeco.pytorch.global.torch.set_num_threads(n);
+        if (openblas_nolapack.blas_get_vendor() == MKL) openblas_nolapack.blas_set_num_threads(n);
+    }
+
+    /**
+     * The BLAS this process configured for libtorch's float32 matrix products, e.g. "MKL, 2 thread(s), GNU
+     * threading layer" (the preset's record of what it loaded and set; the layer is MKL_THREADING_LAYER's value).
+     */
     public static String blas() {
         init();
         int vendor = openblas_nolapack.blas_get_vendor();
         String name = switch (vendor) {
-            case 3 -> "MKL";
-            case 2 -> "OpenBLAS";
+            case MKL -> "MKL";
+            case OPENBLAS -> "OpenBLAS";
             default -> "BLAS vendor " + vendor;
         };
-        String layer = vendor == 3 ? ", " + System.getenv().getOrDefault("MKL_THREADING_LAYER", "INTEL") + " threading layer" : "";
+        String layer = vendor == MKL ? ", " + System.getenv().getOrDefault("MKL_THREADING_LAYER", "INTEL") + " threading layer" : "";
         return name + ", " + openblas_nolapack.blas_get_num_threads() + " thread(s)" + layer;
-    }
-
-    private static boolean usesMkl() {
-        return System.getProperty(BLAS_PROPERTY, "").startsWith("mkl");
     }
 
     /** Disables autograd until closed: {@code try (var g = Torch.noGrad()) {...}}. */

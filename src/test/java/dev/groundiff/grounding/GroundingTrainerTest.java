@@ -39,12 +39,12 @@ class GroundingTrainerTest {
     static void init() {
         Torch.init();
         threads = torch.get_num_threads();
-        torch.set_num_threads(1);
+        Torch.setThreads(1);
     }
 
     @org.junit.jupiter.api.AfterAll
     static void restoreThreads() {
-        torch.set_num_threads(threads);
+        Torch.setThreads(threads);
     }
 
     static Tensor randn(Generator rng, long... shape) {
