@@ -2,6 +2,7 @@ package dev.groundiff.bench;
 
 import dev.groundiff.GroundiffException;
 import dev.groundiff.torch.DType;
+import dev.groundiff.torch.Torch;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,8 +18,6 @@ import java.util.List;
  * peak memory is its own. The child's stderr passes through; its stdout carries the result line.
  */
 final class ChildJvm {
-    private static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
-
     private ChildJvm() {}
 
     static List<String> command(BenchCase benchCase, DType dtype, int repeat, int latentSize, Path configDir) {
@@ -30,8 +29,8 @@ final class ChildJvm {
             if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp")) cmd.add(a);
         }
         // the BLAS choice, also when it was set in code rather than on the command line (see Torch.init)
-        String blas = System.getProperty(BLAS_PROPERTY);
-        if (blas != null && jvmArgs.stream().noneMatch(a -> a.startsWith("-D" + BLAS_PROPERTY + "="))) cmd.add("-D" + BLAS_PROPERTY + "=" + blas);
+        String blas = System.getProperty(Torch.BLAS_PROPERTY);
+        if (blas != null && jvmArgs.stream().noneMatch(a -> a.startsWith("-D" + Torch.BLAS_PROPERTY + "="))) cmd.add("-D" + Torch.BLAS_PROPERTY + "=" + blas);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(CaseRunner.class.getName());

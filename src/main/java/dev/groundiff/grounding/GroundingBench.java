@@ -113,7 +113,7 @@ public final class GroundingBench {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Torch.init();
         System.out.println("grounding module, full size (SD v1), 1 image, 2 categories, " + torch.get_num_threads() + " threads (BLAS: "
-                + dev.groundiff.torch.Torch.blas() + "), median of " + repeats);
+                + Torch.blas() + "), median of " + repeats);
         System.out.printf("  %-28s %8s %12s%n", "seconds", "wall", "process CPU");
         for (Map.Entry<String, double[]> e : run(repeats).entrySet()) {
             System.out.printf("  %-28s %8.3f %12.3f%n", e.getKey(), e.getValue()[0], e.getValue()[1]);

@@ -19,7 +19,8 @@ import java.util.Locale;
  */
 public final class Torch {
     private static final Logger LOG = LoggerFactory.getLogger(Torch.class);
-    private static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
+    /** The OpenBLAS preset's choice of library: "mkl_rt" (set by {@link #init()} unless given) or "openblas". */
+    public static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
     /** {@code openblas_nolapack.blas_get_vendor()} codes. */
     private static final int OPENBLAS = 2, MKL = 3;
     private static volatile boolean loaded;
@@ -53,7 +54,7 @@ public final class Torch {
         // the preset falls back to OpenBLAS silently when MKL cannot load: threads follow what did load
         openblas_nolapack.blas_set_num_threads(1);
         if (openblas_nolapack.blas_get_vendor() == MKL) {
-            setThreads(org.bytedeco.pytorch.global.torch.get_num_threads());
+            openblas_nolapack.blas_set_num_threads(org.bytedeco.pytorch.global.torch.get_num_threads());
             if (System.getenv("MKL_THREADING_LAYER") == null) {
                 LOG.warn("MKL_THREADING_LAYER is not set: MKL runs Intel's OpenMP beside libtorch's GNU one (slower); "
                         + "export MKL_THREADING_LAYER=GNU as the groundiff launcher does");
