@@ -27,6 +27,8 @@ public enum BenchCase {
     UNET_64("unet-64", "UNet, batch 2, 64x64 latents", new Reference(15.0, 5.9), (c, t, seed, size) -> unet(c, t, seed, size)),
     UNET_32("unet-32", "UNet, batch 2, 32x32 latents", new Reference(3.0, null), (c, t, seed, size) -> unet(c, t, seed, size / 2)),
     TEXT_ENCODER("text-encoder", "CLIP text encoder, batch 2", new Reference(0.18, null), BenchCase::textEncoder),
+    /** The floor under TEXT_ENCODER: its Linear layers' matrix products alone, most of its time in float32. */
+    TEXT_ENCODER_MATMULS("text-encoder-matmuls", "its Linear layers' matrix products alone", null, BenchCase::textEncoderMatmuls),
     VAE_DECODE("vae-decode", "VAE decode, 1 latent 64x64", new Reference(16.0, null), BenchCase::vaeDecode);
 
     /** The latent side of SD v1.5's 512x512 images. */
@@ -90,6 +92,31 @@ public enum BenchCase {
         Tensor ids = torch.randint(c.textEncoder().vocabSize(), new long[] {2, c.textEncoder().maxPositionEmbeddings()},
                 new GeneratorOptional(g), dev.groundiff.torch.Tensors.options(ScalarType.Long));
         return () -> model.encode(ids, 0);
+    }
+
+    /**
+     * Every layer's q/k/v/out projections, fc1 and fc2 (the same shapes, one weight set per layer as in the
+     * model), without the attention, norms and activations between them: how fast the BLAS alone makes them.
+     */
+    private static Workload textEncoderMatmuls(ModelConfigs c, ScalarType dtype, long seed, int latentSize) {
+        var cfg = c.textEncoder();
+        long width = cfg.hiddenSize(), inner = cfg.intermediateSize(), tokens = cfg.maxPositionEmbeddings();
+        Generator g = torch.createCPUGenerator(seed);
+        java.util.List<Tensor[]> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+            layers.add(new Tensor[] {randn(g, dtype, width, width), randn(g, dtype, width, width), randn(g, dtype, width, width),
+                    randn(g, dtype, width, width), randn(g, dtype, inner, width), randn(g, dtype, width, inner)});
+        }
+        Tensor x = randn(g, dtype, 2, tokens, width), h = randn(g, dtype, 2, tokens, inner);
+        return () -> {
+            Tensor last = null;
+            for (Tensor[] w : layers) {
+                for (int k = 0; k < 4; k++) last = torch.linear(x, w[k]);
+                torch.linear(x, w[4]);
+                last = torch.linear(h, w[5]);
+            }
+            return last;
+        };
     }
 
     private static Workload vaeDecode(ModelConfigs c, ScalarType dtype, long seed, int latentSize) {

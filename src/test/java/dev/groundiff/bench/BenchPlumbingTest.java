@@ -54,6 +54,7 @@ class BenchPlumbingTest {
                     case UNET_64 -> "[2, 4, 8, 8]";
                     case UNET_32 -> "[2, 4, 4, 4]";
                     case TEXT_ENCODER -> "[2, 77, 32]";
+                    case TEXT_ENCODER_MATMULS -> "[2, 77, 32]"; // the last layer's fc2
                     case VAE_DECODE -> "[1, 3, 64, 64]"; // 3 upsamplers: 8 -> 64
                 };
                 assertEquals(expected, r.output(), bc + " " + t);
