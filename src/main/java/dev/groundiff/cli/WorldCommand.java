@@ -79,6 +79,9 @@ public final class WorldCommand implements Runnable {
         String autocast;
         @Option(names = "--min-snr-gamma", paramLabel = "G", description = "diffusion: weight each sample's loss by min(SNR, G)/SNR (Min-SNR; 5 is the paper's choice); default 0: unweighted")
         Double minSnrGamma;
+        @Option(names = "--decay-steps", paramLabel = "N", description = "vae, diffusion: the last N of --steps lower the learning rate linearly to zero "
+                + "(default: diffusion " + WorldGenTrain.DIFFUSION_DECAY_STEPS + ", vae 0). A finished run continues into a decay with more --steps, --decay-steps and --resume")
+        Integer decaySteps;
         @Option(names = "--images", description = "grounding: generated images in the training set it builds (default " + WorldGroundingTrain.IMAGES + ")")
         Integer images;
         @Option(names = "--dataset", paramLabel = "DIR", description = "grounding: train on this training set (e.g. another run's OUT/dataset) instead of building one")
@@ -113,6 +116,9 @@ public final class WorldCommand implements Runnable {
             if (!stage.equals("grounding") && (split != null || normalTraining || images != null || dataset != null)) {
                 throw new GroundiffException("--split, --normal-training, --images and --dataset are options of --stage grounding");
             }
+            if (!stage.equals("vae") && !stage.equals("diffusion") && decaySteps != null) {
+                throw new GroundiffException("--decay-steps is an option of --stage vae and diffusion");
+            }
             if (!stage.equals("diffusion") && (autocast != null || minSnrGamma != null)) {
                 throw new GroundiffException("--autocast and --min-snr-gamma are options of --stage diffusion");
             }
@@ -125,7 +131,7 @@ public final class WorldCommand implements Runnable {
                 return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, images, dataset, resume, normalTraining, run, modelOut, storeAs);
             }
             if (stage.equals("vae") || stage.equals("diffusion")) {
-                return WorldGenTrain.run(stage, steps, batch, lr, seed, autocast, minSnrGamma, checkpointEvery, minutes, stopAt, resume,
+                return WorldGenTrain.run(stage, steps, decaySteps, batch, lr, seed, autocast, minSnrGamma, checkpointEvery, minutes, stopAt, resume,
                         out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-" + stage) : out, modelOut, storeAs);
             }
             if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion, grounding)");

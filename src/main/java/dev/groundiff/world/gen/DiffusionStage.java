@@ -97,7 +97,7 @@ public final class DiffusionStage implements TrainingStage {
     }
 
     @Override
-    public double step(int s) {
+    public double step(int s, double lr) {
         WorldScenes b = WorldScenes.render(t.firstSceneSeed(s), t.batch(), spec);
         Generator gen = torch.createCPUGenerator(t.stepSeed(s));
         int n = t.batch();
@@ -124,7 +124,7 @@ public final class DiffusionStage implements TrainingStage {
                 : squared.mean();
         loss.backward();
         double v = loss.item_double();
-        opt.step(t.learningRate(s));
+        opt.step(lr);
         opt.zeroGrad();
         ema.update(t.emaDecay(s));
         return v;

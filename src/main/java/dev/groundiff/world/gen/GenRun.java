@@ -23,7 +23,8 @@ import java.util.Map;
 public final class GenRun {
     private GenRun() {}
 
-    public static GenTrainer.Result train(GenTraining t, int imageSize, int steps, Path runDir, Path modelDir, boolean resume,
+    /** {@code decay}: the end of the learning-rate schedule (see {@link LrDecay}); recorded in the exported weights' metadata. */
+    public static GenTrainer.Result train(GenTraining t, LrDecay decay, int imageSize, int steps, Path runDir, Path modelDir, boolean resume,
                                           DetectorTrainer.Limits limits, DType dtype) throws IOException {
         Torch.init();
         SceneSpec spec = SceneSpec.defaults().withSize(imageSize);
@@ -36,11 +37,12 @@ public final class GenRun {
             stage = new DiffusionStage(t, spec, vaeDir);
             recipe += " vae_sha256=" + Provenance.sha256(vaeDir.resolve(VaeStage.WEIGHTS));
         }
-        GenTrainer.Result r = GenTrainer.run(stage, t.stage(), recipe, steps, t::learningRate, runDir, resume, limits);
+        GenTrainer.Result r = GenTrainer.run(stage, t.stage(), recipe, decay, steps, t::learningRate, runDir, resume, limits);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("stage", t.stage());
         meta.put("steps", Integer.toString(r.step()));
+        meta.put(GenTrainer.LR_DECAY_KEY, decay.toString());
         meta.put("train_seconds", String.format(Locale.ROOT, "%.1f", r.trainSeconds()));
         meta.put("code_version", dev.groundiff.cli.CodeVersion.describe());
         stage.export(modelDir, dtype, meta);

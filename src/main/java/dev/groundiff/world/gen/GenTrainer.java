@@ -28,11 +28,15 @@ import java.util.Map;
  * written atomically every {@code checkpointEvery} steps and when the run stops) and {@code loss.csv}
  * in the run folder. Every random draw of step {@code s} comes from a generator seeded from (seed, s)
  * and its scenes from seeds fixed by s, so the step number is the whole random state: a resumed run
- * ends bit-identical to an uninterrupted one.
+ * ends bit-identical to an uninterrupted one. The learning rate of step {@code s} is the recipe's
+ * (warm-up, then constant) times the {@link LrDecay}'s factor; the decay is stored beside the recipe
+ * and a checkpoint may be continued with another one as long as both give its steps the same rates.
  */
 public final class GenTrainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     public static final String LOSS_CSV = "loss.csv";
+    /** Checkpoint and model metadata key of the {@link LrDecay}. */
+    public static final String LR_DECAY_KEY = "lr_decay";
     private static final String CSV_HEADER = "step,loss,lr,train_seconds";
 
     public record Result(int step, boolean finished, double lastLoss, double trainSeconds) {}
@@ -43,8 +47,8 @@ public final class GenTrainer {
      * Runs {@code stage} up to {@code steps} (or the limits) in {@code runDir}. {@code recipe} identifies
      * everything that decides the weights; a checkpoint made with another recipe is refused.
      */
-    public static Result run(TrainingStage stage, String task, String recipe, int steps,
-                             java.util.function.IntToDoubleFunction learningRate, Path runDir, boolean resume,
+    public static Result run(TrainingStage stage, String task, String recipe, LrDecay decay, int steps,
+                             java.util.function.IntToDoubleFunction baseLearningRate, Path runDir, boolean resume,
                              DetectorTrainer.Limits limits) throws IOException {
         Torch.init();
         Path ckpt = runDir.resolve(CHECKPOINT), csv = runDir.resolve(LOSS_CSV);
@@ -58,6 +62,12 @@ public final class GenTrainer {
                     throw new GroundiffException(ckpt + " was made with another recipe; resuming needs the same options.\n  checkpoint: " + stored + "\n  now:        " + recipe);
                 }
                 step = Integer.parseInt(st.metadata().get("step"));
+                LrDecay storedDecay = LrDecay.parse(st.metadata().get(LR_DECAY_KEY)); // absent in runs from before decays existed: none
+                if (!storedDecay.agreesUpTo(decay, step)) {
+                    throw new GroundiffException(ckpt + " is at step " + step + " of a run with learning-rate decay " + storedDecay
+                            + "; decay " + decay + " would have given its steps other rates. Resume with the same --steps and --decay-steps,"
+                            + " or a decay that starts after step " + step);
+                }
                 trainSeconds = Double.parseDouble(st.metadata().getOrDefault("train_seconds", "0"));
                 stage.restore(st.loadAll(), step, ckpt.toString());
             }
@@ -80,35 +90,36 @@ public final class GenTrainer {
                 long t0 = System.nanoTime();
                 double loss;
                 try (PointerScope scope = new PointerScope()) {
-                    loss = stage.step(s);
+                    loss = stage.step(s, baseLearningRate.applyAsDouble(s) * decay.factor(s));
                 }
                 if (!Double.isFinite(loss)) throw new IllegalStateException("loss became " + loss + " at step " + s);
                 lastLoss = loss;
                 step = s;
                 trainSeconds += (System.nanoTime() - t0) / 1e9;
-                Files.writeString(csv, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.1f%n", s, loss, learningRate.applyAsDouble(s), trainSeconds),
+                Files.writeString(csv, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.1f%n", s, loss, baseLearningRate.applyAsDouble(s) * decay.factor(s), trainSeconds),
                         StandardCharsets.UTF_8, StandardOpenOption.APPEND);
                 if (pb != null) {
                     pb.stepTo(step);
                     pb.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", loss));
                 }
                 if (step % limits.checkpointEvery() == 0) {
-                    save(ckpt, stage, step, recipe, trainSeconds);
+                    save(ckpt, stage, step, recipe, decay, trainSeconds);
                     saved = step;
                 }
             }
         } finally {
             if (pb != null) pb.close();
         }
-        if (saved != step) save(ckpt, stage, step, recipe, trainSeconds);
+        if (saved != step) save(ckpt, stage, step, recipe, decay, trainSeconds);
         return new Result(step, step >= steps, lastLoss, trainSeconds);
     }
 
-    static void save(Path ckpt, TrainingStage stage, int step, String recipe, double trainSeconds) throws IOException {
+    static void save(Path ckpt, TrainingStage stage, int step, String recipe, LrDecay decay, double trainSeconds) throws IOException {
         Map<String, Tensor> all = stage.checkpointState();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("step", Integer.toString(step));
         meta.put("recipe", recipe);
+        meta.put(LR_DECAY_KEY, decay.toString());
         meta.put("train_seconds", String.format(Locale.ROOT, "%.1f", trainSeconds));
         meta.put("code_version", dev.groundiff.cli.CodeVersion.describe());
         SafeTensors.write(ckpt, all, meta);

@@ -5,8 +5,8 @@ import dev.groundiff.torch.DType;
 
 /**
  * The recipe of a generative training run: everything that decides the weights after step {@code s}.
- * The number of steps is not part of it (the learning rate is constant after warm-up), so a finished
- * run can be continued for more steps with {@code --resume}.
+ * The number of steps is not part of it (the learning rate is constant after warm-up; an {@link LrDecay}
+ * at the end is kept beside the recipe), so a finished run can be continued for more steps with {@code --resume}.
  *
  * @param stage           "vae" or "diffusion"
  * @param architecture    the model configs

@@ -15,8 +15,8 @@ public interface TrainingStage {
     /** Restores {@link #checkpointState()} saved after {@code step}. */
     void restore(Map<String, Tensor> state, int step, String source);
 
-    /** Runs step {@code s} (1-based) and returns its loss. */
-    double step(int s);
+    /** Runs step {@code s} (1-based) with learning rate {@code lr} (the trainer's schedule) and returns its loss. */
+    double step(int s, double lr);
 
     /** Writes this stage's parts of the diffusers folder {@code modelDir}, weights as {@code dtype}. */
     void export(Path modelDir, DType dtype, Map<String, String> metadata) throws IOException;

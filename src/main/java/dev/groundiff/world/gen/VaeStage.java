@@ -58,7 +58,7 @@ public final class VaeStage implements TrainingStage {
     }
 
     @Override
-    public double step(int s) {
+    public double step(int s, double lr) {
         WorldScenes b = WorldScenes.render(t.firstSceneSeed(s), t.batch(), spec);
         Generator gen = torch.createCPUGenerator(t.stepSeed(s));
         LatentDistribution d = vae.encode(b.images());
@@ -70,7 +70,7 @@ public final class VaeStage implements TrainingStage {
         Tensor loss = l1.add(kl.mul(Tensors.scalar(t.klWeight())));
         loss.backward();
         double v = loss.item_double();
-        opt.step(t.learningRate(s));
+        opt.step(lr);
         opt.zeroGrad();
         return v;
     }

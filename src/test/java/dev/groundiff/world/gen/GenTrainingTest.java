@@ -47,13 +47,13 @@ class GenTrainingTest {
     }
 
     private static void trainVae(Path tmp, Path model) throws Exception {
-        GenRun.train(VAE, SIZE, 4, tmp.resolve("run-vae"), model, false, NONE, DType.FLOAT32);
+        GenRun.train(VAE, LrDecay.NONE, SIZE, 4, tmp.resolve("run-vae"), model, false, NONE, DType.FLOAT32);
     }
 
     @Test
     void vaeStageReducesReconstructionLoss(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
-        GenTrainer.Result r = GenRun.train(VAE, SIZE, 24, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
+        GenTrainer.Result r = GenRun.train(VAE, LrDecay.NONE, SIZE, 24, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
         assertTrue(r.finished());
         double[] l = losses(tmp.resolve("run"));
         assertEquals(24, l.length);
@@ -67,7 +67,7 @@ class GenTrainingTest {
     void diffusionStageReducesNoisePredictionLoss(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         trainVae(tmp, model);
-        GenRun.train(DIFFUSION, SIZE, 30, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
+        GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 30, tmp.resolve("run"), model, false, NONE, DType.FLOAT32);
         double[] l = losses(tmp.resolve("run"));
         assertEquals(30, l.length);
         assertTrue(mean(l, 22, 30) < 0.8 * mean(l, 0, 8), "loss " + mean(l, 0, 8) + " -> " + mean(l, 22, 30));
@@ -81,18 +81,18 @@ class GenTrainingTest {
         // the diffusion stage reads the VAE from the model folder: give both runs the same one
         copyTree(model.resolve("vae"), tmp.resolve("m1/vae"));
         copyTree(model.resolve("vae"), tmp.resolve("m2/vae"));
-        GenTrainer.Result a = GenRun.train(DIFFUSION, SIZE, 5, straight, tmp.resolve("m1"), false, NONE, DType.FLOAT32);
+        GenTrainer.Result a = GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 5, straight, tmp.resolve("m1"), false, NONE, DType.FLOAT32);
         assertEquals(5, a.step());
 
         // checkpoints every 2 steps here, every 100 in the resumed part and the straight run: the interval is not part of the recipe
-        GenTrainer.Result first = GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), false,
+        GenTrainer.Result first = GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 5, split, tmp.resolve("m2"), false,
                 new DetectorTrainer.Limits(3, Double.POSITIVE_INFINITY, 2, false), DType.FLOAT32);
         assertFalse(first.finished());
         assertEquals("3", SafeTensors.open(split.resolve(GenTrainer.CHECKPOINT)).metadata().get("step"));
         // a kill after the checkpoint leaves loss rows it does not hold: resume drops them
         Files.writeString(split.resolve(GenTrainer.LOSS_CSV), "4,9.9,0.1,1.0\n5,9.", java.nio.file.StandardOpenOption.APPEND);
-        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), false, NONE, DType.FLOAT32));
-        GenTrainer.Result b = GenRun.train(DIFFUSION, SIZE, 5, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32);
+        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 5, split, tmp.resolve("m2"), false, NONE, DType.FLOAT32));
+        GenTrainer.Result b = GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 5, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32);
         assertTrue(b.finished());
 
         Map<String, Tensor> x = SafeTensors.load(straight.resolve(GenTrainer.CHECKPOINT));
@@ -104,7 +104,7 @@ class GenTrainingTest {
 
         // another recipe cannot resume this run
         GenTraining other = DIFFUSION.with(null, 1e-3, null);
-        assertThrows(GroundiffException.class, () -> GenRun.train(other, SIZE, 6, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+        assertThrows(GroundiffException.class, () -> GenRun.train(other, LrDecay.NONE, SIZE, 6, split, tmp.resolve("m2"), true, NONE, DType.FLOAT32));
     }
 
     /** Mixed precision and Min-SNR weighting: they change the numbers, learn, and resume exactly. */
@@ -117,21 +117,49 @@ class GenTrainingTest {
         copyTree(model.resolve("vae"), tmp.resolve("m1/vae"));
         copyTree(model.resolve("vae"), tmp.resolve("m2/vae"));
         copyTree(model.resolve("vae"), tmp.resolve("m3/vae"));
-        GenRun.train(recipe, SIZE, 30, tmp.resolve("straight"), tmp.resolve("m1"), false, NONE, DType.FLOAT32);
+        GenRun.train(recipe, LrDecay.NONE, SIZE, 30, tmp.resolve("straight"), tmp.resolve("m1"), false, NONE, DType.FLOAT32);
         double[] l = losses(tmp.resolve("straight"));
         assertTrue(mean(l, 22, 30) < 0.8 * mean(l, 0, 8), "loss " + mean(l, 0, 8) + " -> " + mean(l, 22, 30));
 
-        GenRun.train(recipe, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), false,
+        GenRun.train(recipe, LrDecay.NONE, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), false,
                 new DetectorTrainer.Limits(12, Double.POSITIVE_INFINITY, 5, false), DType.FLOAT32);
-        GenRun.train(recipe, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32);
+        GenRun.train(recipe, LrDecay.NONE, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32);
         Map<String, Tensor> x = SafeTensors.load(tmp.resolve("straight").resolve(GenTrainer.CHECKPOINT));
         Map<String, Tensor> y = SafeTensors.load(tmp.resolve("split").resolve(GenTrainer.CHECKPOINT));
         for (String k : x.keySet()) assertArrayEquals(Tensors.toBytes(x.get(k)), Tensors.toBytes(y.get(k)), k);
 
         // the same run in float32 without weighting is another recipe, with other losses
-        GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("plain"), tmp.resolve("m3"), false, NONE, DType.FLOAT32);
+        GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 2, tmp.resolve("plain"), tmp.resolve("m3"), false, NONE, DType.FLOAT32);
         assertNotEquals(losses(tmp.resolve("plain"))[1], l[1]);
-        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 30, tmp.resolve("split"), tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+    }
+
+    /** A constant-rate run annealed later with --resume ends where a run with the decay from the start ends. */
+    @Test
+    void constantRunAnnealedLaterEqualsRunWithTheDecayFromTheStart(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        trainVae(tmp, model);
+        copyTree(model.resolve("vae"), tmp.resolve("m1/vae"));
+        copyTree(model.resolve("vae"), tmp.resolve("m2/vae"));
+        LrDecay decay = LrDecay.lastSteps(6, 3);
+        GenRun.train(DIFFUSION, decay, SIZE, 6, tmp.resolve("straight"), tmp.resolve("m1"), false, NONE, DType.FLOAT32);
+        GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 3, tmp.resolve("later"), tmp.resolve("m2"), false, NONE, DType.FLOAT32);
+        GenRun.train(DIFFUSION, decay, SIZE, 6, tmp.resolve("later"), tmp.resolve("m2"), true, NONE, DType.FLOAT32);
+
+        Map<String, Tensor> x = SafeTensors.load(tmp.resolve("straight").resolve(GenTrainer.CHECKPOINT));
+        Map<String, Tensor> y = SafeTensors.load(tmp.resolve("later").resolve(GenTrainer.CHECKPOINT));
+        for (String k : x.keySet()) assertArrayEquals(Tensors.toBytes(x.get(k)), Tensors.toBytes(y.get(k)), k);
+        assertArrayEquals(losses(tmp.resolve("straight")), losses(tmp.resolve("later")));
+        // the CSV logs the rates the steps ran with: 5e-3 after the 2 warm-up steps, then 3/3, 2/3, 1/3 of it
+        List<String> rows = Files.readAllLines(tmp.resolve("later").resolve(GenTrainer.LOSS_CSV));
+        double[] lr = rows.stream().skip(1).mapToDouble(r -> Double.parseDouble(r.split(",")[2])).toArray();
+        assertArrayEquals(new double[] {2.5e-3, 5e-3, 5e-3, 5e-3, 5e-3 * 2 / 3, 5e-3 / 3}, lr, 1e-8); // written with 6 digits
+        assertEquals("3-6", SafeTensors.open(tmp.resolve("m2/unet/diffusion_pytorch_model.safetensors")).metadata().get(GenTrainer.LR_DECAY_KEY));
+
+        // past the decay's start, another decay would rewrite steps already taken: refused, with the reason
+        GroundiffException e = assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, LrDecay.lastSteps(8, 2), SIZE, 8,
+                tmp.resolve("later"), tmp.resolve("m2"), true, NONE, DType.FLOAT32));
+        assertTrue(e.getMessage().contains("learning-rate decay 3-6"), e.getMessage());
     }
 
     @Test
@@ -160,7 +188,7 @@ class GenTrainingTest {
     void exportedFolderLoadsAndGenerates(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         trainVae(tmp, model);
-        GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("run"), model, false, NONE, DType.FLOAT16);
+        GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 2, tmp.resolve("run"), model, false, NONE, DType.FLOAT16);
         for (String f : List.of("model_index.json", "unet/config.json", "unet/diffusion_pytorch_model.safetensors", "vae/config.json",
                 "text_encoder/config.json", "text_encoder/model.safetensors", "tokenizer/vocab.json", "tokenizer/merges.txt",
                 "scheduler/scheduler_config.json")) {
@@ -180,7 +208,7 @@ class GenTrainingTest {
     @Test
     void diffusionWithoutVaeIsAClearError(@TempDir Path tmp) {
         GroundiffException e = assertThrows(GroundiffException.class,
-                () -> GenRun.train(DIFFUSION, SIZE, 2, tmp.resolve("run"), tmp.resolve("empty"), false, NONE, DType.FLOAT32));
+                () -> GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 2, tmp.resolve("run"), tmp.resolve("empty"), false, NONE, DType.FLOAT32));
         assertTrue(e.getMessage().contains("--stage vae"), e.getMessage());
     }
 
