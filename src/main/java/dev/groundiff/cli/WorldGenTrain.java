@@ -16,7 +16,7 @@ import java.util.Locale;
 /** {@code groundiff world train --stage vae|diffusion}: the generative stages of the world (see {@link GenRun}). */
 final class WorldGenTrain {
     /** Default steps: the shipped weights' recipes (vae: 13.5 min, diffusion: see models/world/sd/README.md, on 2 idle cores). */
-    static final int VAE_STEPS = 2400, DIFFUSION_STEPS = 16021;
+    static final int VAE_STEPS = 2400, DIFFUSION_STEPS = 18021;
     /** Default learning-rate decay at the end of the diffusion stage (steps). */
     static final int DIFFUSION_DECAY_STEPS = 0;
 
