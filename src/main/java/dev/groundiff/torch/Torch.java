@@ -6,6 +6,9 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
@@ -38,14 +41,19 @@ public final class Torch {
         if (System.getProperty(BLAS_PROPERTY) == null) System.setProperty(BLAS_PROPERTY, "mkl_rt");
         boolean wantsMkl = System.getProperty(BLAS_PROPERTY).toLowerCase(Locale.ROOT).startsWith("mkl");
         String platform = Loader.getPlatform();
-        try {
+        // JVMs starting together race on the cache's libopenblas.so.0 link, which the preset re-points at the
+        // BLAS it loads: one of them could find it missing and fall back to OpenBLAS (seen with 6 at once). A
+        // lock file in the cache makes extraction and loading one process at a time.
+        try (FileChannel channel = FileChannel.open(Loader.getCacheDir().toPath().resolve(".groundiff-load.lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = channel.lock()) {
             Loader.cacheResources("/org/bytedeco/pytorch/" + platform + "/");
             Loader.cacheResources("/org/bytedeco/openblas/" + platform + "/");
             if (wantsMkl) Loader.cacheResources("/org/bytedeco/mkl/" + platform + "/");
+            Loader.load(org.bytedeco.pytorch.global.torch.class);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot extract the libtorch native libraries: " + e.getMessage(), e);
         }
-        Loader.load(org.bytedeco.pytorch.global.torch.class);
         String threads = System.getenv("GROUNDIFF_THREADS");
         if (threads != null && !threads.isBlank()) {
             org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
