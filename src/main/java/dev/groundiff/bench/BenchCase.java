@@ -13,7 +13,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -28,7 +30,7 @@ public enum BenchCase {
     UNET_32("unet-32", "UNet, batch 2, 32x32 latents", new Reference(3.0, null), (c, t, seed, size) -> unet(c, t, seed, size / 2)),
     TEXT_ENCODER("text-encoder", "CLIP text encoder, batch 2", new Reference(0.18, null), BenchCase::textEncoder),
     /** The floor under TEXT_ENCODER: its Linear layers' matrix products alone, most of its time in float32. */
-    TEXT_ENCODER_MATMULS("text-encoder-matmuls", "its Linear layers' matrix products alone", null, BenchCase::textEncoderMatmuls),
+    TEXT_ENCODER_MATMULS("text-encoder-matmuls", "CLIP text encoder's Linear products alone", null, BenchCase::textEncoderMatmuls),
     VAE_DECODE("vae-decode", "VAE decode, 1 latent 64x64", new Reference(16.0, null), BenchCase::vaeDecode);
 
     /** The latent side of SD v1.5's 512x512 images. */
@@ -102,7 +104,7 @@ public enum BenchCase {
         var cfg = c.textEncoder();
         long width = cfg.hiddenSize(), inner = cfg.intermediateSize(), tokens = cfg.maxPositionEmbeddings();
         Generator g = torch.createCPUGenerator(seed);
-        java.util.List<Tensor[]> layers = new java.util.ArrayList<>();
+        List<Tensor[]> layers = new ArrayList<>();
         for (int i = 0; i < cfg.numHiddenLayers(); i++) {
             layers.add(new Tensor[] {randn(g, dtype, width, width), randn(g, dtype, width, width), randn(g, dtype, width, width),
                     randn(g, dtype, width, width), randn(g, dtype, inner, width), randn(g, dtype, width, inner)});
@@ -111,7 +113,7 @@ public enum BenchCase {
         return () -> {
             Tensor last = null;
             for (Tensor[] w : layers) {
-                for (int k = 0; k < 4; k++) last = torch.linear(x, w[k]);
+                for (int k = 0; k < 4; k++) torch.linear(x, w[k]);
                 torch.linear(x, w[4]);
                 last = torch.linear(h, w[5]);
             }

@@ -79,8 +79,8 @@ public final class WorldCommand implements Runnable {
         String autocast;
         @Option(names = "--min-snr-gamma", paramLabel = "G", description = "diffusion: weight each sample's loss by min(SNR, G)/SNR (Min-SNR; 5 is the paper's choice); default 0: unweighted")
         Double minSnrGamma;
-        @Option(names = "--decay-steps", paramLabel = "N", description = "vae, diffusion: the last N of --steps lower the learning rate linearly to zero "
-                + "(default: diffusion " + WorldGenTrain.DIFFUSION_DECAY_STEPS + ", vae 0). A finished run continues into a decay with more --steps, --decay-steps and --resume")
+        @Option(names = "--decay-steps", paramLabel = "N", description = "vae, diffusion: over the last N of --steps the learning rate falls linearly "
+                + "from the full rate to 1/N of it (default 0: constant). A finished run continues into a decay with more --steps, --decay-steps and --resume")
         Integer decaySteps;
         @Option(names = "--images", description = "grounding: generated images in the training set it builds (default " + WorldGroundingTrain.IMAGES + ")")
         Integer images;

@@ -17,8 +17,6 @@ import java.util.Locale;
 final class WorldGenTrain {
     /** Default steps: the shipped weights' recipes (vae: 13.5 min, diffusion: see models/world/sd/README.md, on 2 idle cores). */
     static final int VAE_STEPS = 2400, DIFFUSION_STEPS = 18021;
-    /** Default learning-rate decay at the end of the diffusion stage (steps). */
-    static final int DIFFUSION_DECAY_STEPS = 0;
 
     private WorldGenTrain() {}
 
@@ -27,7 +25,7 @@ final class WorldGenTrain {
         GenArchitecture a = GenArchitecture.world();
         GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed).withDiffusionOptions(autocast, minSnrGamma);
         int n = steps != null ? steps : stage.equals("vae") ? VAE_STEPS : DIFFUSION_STEPS;
-        LrDecay decay = LrDecay.lastSteps(n, decaySteps != null ? decaySteps : stage.equals("diffusion") ? DIFFUSION_DECAY_STEPS : 0);
+        LrDecay decay = LrDecay.lastSteps(n, decaySteps != null ? decaySteps : 0);
         Path model = modelOut != null ? modelOut : WorldModels.dir("sd");
         DetectorTrainer.Limits limits = new DetectorTrainer.Limits(stopAt != null ? stopAt : Integer.MAX_VALUE,
                 minutes != null ? minutes : Double.POSITIVE_INFINITY,

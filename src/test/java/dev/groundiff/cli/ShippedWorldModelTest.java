@@ -133,6 +133,8 @@ class ShippedWorldModelTest {
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "4", "--out", out), "--split must be 1, 2 or 3");
         assertError(List.of("world", "train", "--stage", "vae", "--split", "1", "--out", out), "options of --stage grounding");
         assertError(List.of("world", "train", "--stage", "vae", "--autocast", "bfloat16", "--out", out), "options of --stage diffusion");
+        assertError(List.of("world", "train", "--stage", "detector", "--decay-steps", "5", "--out", out), "option of --stage vae and diffusion");
+        assertError(List.of("world", "train", "--stage", "vae", "--steps", "4", "--decay-steps", "5", "--out", out), "between 2 and --steps (4)");
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--dataset", tmp.toString(), "--images", "4", "--out", out), "with --dataset there is none to build");
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--dataset", tmp.toString(), "--out", out), "not a dataset folder");
         assertError(List.of("world", "train", "--stage", "grounding", "--split", "1", "--minutes", "3", "--out", out), "continue with --resume");

@@ -51,6 +51,9 @@ public final class GenTrainer {
                              java.util.function.IntToDoubleFunction baseLearningRate, Path runDir, boolean resume,
                              DetectorTrainer.Limits limits) throws IOException {
         Torch.init();
+        if (!decay.equals(LrDecay.NONE) && steps > decay.end()) {
+            throw new GroundiffException("the learning-rate decay ends at step " + decay.end() + ", before the run's last step " + steps);
+        }
         Path ckpt = runDir.resolve(CHECKPOINT), csv = runDir.resolve(LOSS_CSV);
         int step = 0;
         double trainSeconds = 0;
@@ -65,8 +68,8 @@ public final class GenTrainer {
                 LrDecay storedDecay = LrDecay.parse(st.metadata().get(LR_DECAY_KEY)); // absent in runs from before decays existed: none
                 if (!storedDecay.agreesUpTo(decay, step)) {
                     throw new GroundiffException(ckpt + " is at step " + step + " of a run with learning-rate decay " + storedDecay
-                            + "; decay " + decay + " would have given its steps other rates. Resume with the same --steps and --decay-steps,"
-                            + " or a decay that starts after step " + step);
+                            + "; decay " + decay + " would have given its steps other rates. Resume with the same --steps and --decay-steps"
+                            + (step <= storedDecay.start() ? ", or a decay that starts after step " + step : ""));
                 }
                 trainSeconds = Double.parseDouble(st.metadata().getOrDefault("train_seconds", "0"));
                 stage.restore(st.loadAll(), step, ckpt.toString());
@@ -88,15 +91,16 @@ public final class GenTrainer {
             while (step < steps && step < limits.stopAtStep() && System.nanoTime() < deadline) {
                 int s = step + 1;
                 long t0 = System.nanoTime();
+                double lr = baseLearningRate.applyAsDouble(s) * decay.factor(s);
                 double loss;
                 try (PointerScope scope = new PointerScope()) {
-                    loss = stage.step(s, baseLearningRate.applyAsDouble(s) * decay.factor(s));
+                    loss = stage.step(s, lr);
                 }
                 if (!Double.isFinite(loss)) throw new IllegalStateException("loss became " + loss + " at step " + s);
                 lastLoss = loss;
                 step = s;
                 trainSeconds += (System.nanoTime() - t0) / 1e9;
-                Files.writeString(csv, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.1f%n", s, loss, baseLearningRate.applyAsDouble(s) * decay.factor(s), trainSeconds),
+                Files.writeString(csv, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.1f%n", s, loss, lr, trainSeconds),
                         StandardCharsets.UTF_8, StandardOpenOption.APPEND);
                 if (pb != null) {
                     pb.stepTo(step);

@@ -3,8 +3,9 @@ package dev.groundiff.world.gen;
 import dev.groundiff.GroundiffException;
 
 /**
- * The end of a generative run's learning-rate schedule: steps {@code start+1 .. end} scale the rate
- * linearly down to {@code 1/(end-start)} of it (step {@code start+k} gets {@code (end-start-k+1)/(end-start)}).
+ * The end of a generative run's learning-rate schedule: over steps {@code start+1 .. end} the rate falls
+ * linearly from the full rate to {@code 1/n} of it, {@code n = end-start} (step {@code start+k} gets
+ * {@code (n-k+1)/n}, as torch's {@code LinearLR} to zero), so no step is spent at rate zero.
  * It is kept out of the recipe string because a run is the same run up to {@code start} with or without
  * it: a finished constant-rate run can be annealed later by resuming it with a decay that starts after
  * its last step, and ends with the same weights as a run that had the decay from the start.
@@ -22,8 +23,8 @@ public record LrDecay(int start, int end) {
     /** A decay over the last {@code decaySteps} of {@code steps} (0: {@link #NONE}). */
     public static LrDecay lastSteps(int steps, int decaySteps) {
         if (decaySteps == 0) return NONE;
-        if (decaySteps < 0 || decaySteps > steps) {
-            throw new GroundiffException("--decay-steps must be between 0 and --steps (" + steps + "), got " + decaySteps);
+        if (decaySteps < 2 || decaySteps > steps) { // one step of decay would run at the full rate: no decay at all
+            throw new GroundiffException("--decay-steps must be 0 (none) or between 2 and --steps (" + steps + "), got " + decaySteps);
         }
         return new LrDecay(steps - decaySteps, steps);
     }
@@ -36,7 +37,10 @@ public record LrDecay(int start, int end) {
 
     /** Whether this schedule and {@code other} give every step up to {@code step} the same rate. */
     public boolean agreesUpTo(LrDecay other, int step) {
-        return equals(other) || step <= Math.min(start, other.start);
+        for (long s = (long) Math.min(start, other.start) + 1; s <= step; s++) { // before both starts the factors are 1
+            if (factor((int) s) != other.factor((int) s)) return false;
+        }
+        return true;
     }
 
     /** "none" or "START-END", the form {@link #parse} reads (checkpoint and model metadata). */

@@ -156,10 +156,24 @@ class GenTrainingTest {
         assertArrayEquals(new double[] {2.5e-3, 5e-3, 5e-3, 5e-3, 5e-3 * 2 / 3, 5e-3 / 3}, lr, 1e-8); // written with 6 digits
         assertEquals("3-6", SafeTensors.open(tmp.resolve("m2/unet/diffusion_pytorch_model.safetensors")).metadata().get(GenTrainer.LR_DECAY_KEY));
 
+        // the decay reached the optimizer: the same 6 steps at the constant rate end elsewhere
+        copyTree(model.resolve("vae"), tmp.resolve("m3/vae"));
+        GenRun.train(DIFFUSION, LrDecay.NONE, SIZE, 6, tmp.resolve("constant"), tmp.resolve("m3"), false, NONE, DType.FLOAT32);
+        Map<String, Tensor> z = SafeTensors.load(tmp.resolve("constant").resolve(GenTrainer.CHECKPOINT));
+        String w = "model.unet.conv_in.weight";
+        assertFalse(java.util.Arrays.equals(Tensors.toBytes(x.get(w)), Tensors.toBytes(z.get(w))), "decayed and constant runs ended alike");
+
         // past the decay's start, another decay would rewrite steps already taken: refused, with the reason
         GroundiffException e = assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, LrDecay.lastSteps(8, 2), SIZE, 8,
                 tmp.resolve("later"), tmp.resolve("m2"), true, NONE, DType.FLOAT32));
-        assertTrue(e.getMessage().contains("learning-rate decay 3-6"), e.getMessage());
+        assertTrue(e.getMessage().contains("learning-rate decay 3-6") && !e.getMessage().contains("starts after"), e.getMessage());
+        // so would a decay that starts before a constant run's checkpoint
+        e = assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, LrDecay.lastSteps(8, 7), SIZE, 8,
+                tmp.resolve("constant"), tmp.resolve("m3"), true, NONE, DType.FLOAT32));
+        assertTrue(e.getMessage().contains("learning-rate decay none") && e.getMessage().contains("starts after step 6"), e.getMessage());
+        // and steps past a decay's end would run at rate zero
+        assertThrows(GroundiffException.class, () -> GenRun.train(DIFFUSION, new LrDecay(2, 4), SIZE, 6,
+                tmp.resolve("past-end"), tmp.resolve("m3"), false, NONE, DType.FLOAT32));
     }
 
     @Test
