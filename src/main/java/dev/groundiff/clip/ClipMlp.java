@@ -1,5 +1,6 @@
 package dev.groundiff.clip;
 
+import dev.groundiff.torch.Tensors;
 import dev.groundiff.torch.nn.Layer;
 import dev.groundiff.torch.nn.Linear;
 import dev.groundiff.torch.nn.ParamFactory;
@@ -9,8 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /** transformers' {@code CLIPMLP}: {@code fc1}, activation (quick_gelu x·σ(1.702x) or exact gelu), {@code fc2}. */
 final class ClipMlp extends Layer {
-    // retained: a static created while some caller's PointerScope is open must not be freed when that scope closes
-    private static final Scalar QUICK_GELU = new Scalar(1.702).retainReference();
+    private static final Scalar QUICK_GELU = Tensors.constant(1.702);
     final Linear fc1, fc2;
     private final boolean quickGelu;
 

@@ -33,6 +33,16 @@ public final class Tensors {
         return new Scalar(v);
     }
 
+    /**
+     * A Scalar for a static field: libtorch is loaded first through {@link Torch#init()} (the Scalar class
+     * would otherwise load it on its own), and the Scalar is retained, so that the PointerScope of whichever
+     * caller happens to initialise the class does not free it.
+     */
+    public static Scalar constant(double v) {
+        Torch.init();
+        return new Scalar(v).retainReference();
+    }
+
     public static TensorOptional opt(Tensor t) {
         return t == null ? new TensorOptional() : new TensorOptional(t);
     }

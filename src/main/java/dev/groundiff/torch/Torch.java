@@ -60,9 +60,9 @@ public final class Torch {
         }
         loaded = true;
         // the preset falls back to OpenBLAS silently when MKL cannot load: threads follow what did load
-        openblas_nolapack.blas_set_num_threads(1);
-        if (openblas_nolapack.blas_get_vendor() == MKL) {
-            openblas_nolapack.blas_set_num_threads(org.bytedeco.pytorch.global.torch.get_num_threads());
+        boolean mkl = openblas_nolapack.blas_get_vendor() == MKL;
+        openblas_nolapack.blas_set_num_threads(mkl ? org.bytedeco.pytorch.global.torch.get_num_threads() : 1);
+        if (mkl) {
             if (System.getenv("MKL_THREADING_LAYER") == null) {
                 LOG.warn("MKL_THREADING_LAYER is not set: MKL runs Intel's OpenMP beside libtorch's GNU one (slower); "
                         + "export MKL_THREADING_LAYER=GNU as the groundiff launcher does");

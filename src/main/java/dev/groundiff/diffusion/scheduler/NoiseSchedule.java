@@ -14,13 +14,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * float32, and the per-step scalars as 0-dim float32 tensors, so every rounding happens where diffusers' does.
  */
 final class NoiseSchedule {
-    static {
-        Torch.init(); // before the Scalars below: their class would otherwise load libtorch on its own
-    }
-
-    // retained: a static created while some caller's PointerScope is open must not be freed when that scope closes
-    private static final Scalar ONE = new Scalar(1.0).retainReference();
-    private static final Scalar HALF = new Scalar(0.5).retainReference();
+    private static final Scalar ONE = Tensors.constant(1.0);
+    private static final Scalar HALF = Tensors.constant(0.5);
 
     final DdimSchedulerConfig config;
     final Tensor betas;

@@ -51,7 +51,7 @@ public final class GenTrainer {
                              java.util.function.IntToDoubleFunction baseLearningRate, Path runDir, boolean resume,
                              DetectorTrainer.Limits limits) throws IOException {
         Torch.init();
-        if (!decay.equals(LrDecay.NONE) && steps > decay.end()) {
+        if (steps > decay.end()) { // NONE ends at Integer.MAX_VALUE
             throw new GroundiffException("the learning-rate decay ends at step " + decay.end() + ", before the run's last step " + steps);
         }
         Path ckpt = runDir.resolve(CHECKPOINT), csv = runDir.resolve(LOSS_CSV);
