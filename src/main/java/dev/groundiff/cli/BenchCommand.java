@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--case", paramLabel = "NAME", split = ",",
-            description = "Run only these cases (default: all): unet-64, unet-32, text-encoder, vae-decode.")
+            description = "Run only these cases (default: all): unet-64, unet-32, text-encoder, text-encoder-matmuls, vae-decode.")
     List<String> cases;
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "both", description = "float32, bfloat16 or both (default: ${DEFAULT-VALUE}).")

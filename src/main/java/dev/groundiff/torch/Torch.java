@@ -59,10 +59,12 @@ public final class Torch {
             org.bytedeco.pytorch.global.torch.set_num_threads(Integer.parseInt(threads.trim()));
         }
         loaded = true;
-        // the preset falls back to OpenBLAS silently when MKL cannot load: threads follow what did load
+        // the preset falls back to OpenBLAS silently when MKL cannot load: threads follow what did load. Its
+        // vendor reads as unknown until the first blas_set_num_threads, so that call comes first.
+        openblas_nolapack.blas_set_num_threads(1);
         boolean mkl = openblas_nolapack.blas_get_vendor() == MKL;
-        openblas_nolapack.blas_set_num_threads(mkl ? org.bytedeco.pytorch.global.torch.get_num_threads() : 1);
         if (mkl) {
+            openblas_nolapack.blas_set_num_threads(org.bytedeco.pytorch.global.torch.get_num_threads());
             if (System.getenv("MKL_THREADING_LAYER") == null) {
                 LOG.warn("MKL_THREADING_LAYER is not set: MKL runs Intel's OpenMP beside libtorch's GNU one (slower); "
                         + "export MKL_THREADING_LAYER=GNU as the groundiff launcher does");
