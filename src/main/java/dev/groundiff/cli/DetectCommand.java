@@ -26,6 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = "Find the objects in an image with the world detector: prints instances as JSON (category, score, box, mask area) and writes an overlay PNG.")
 public final class DetectCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--image", required = true, description = "input image (PNG, JPEG, ...), as large as the detector's input (64x64 for the world)")
     Path image;
     @Option(names = "--model", description = "detector folder (default: models/world/detector of this checkout)")
@@ -59,7 +61,7 @@ public final class DetectCommand implements Callable<Integer> {
         root.put("model", dir.toString());
         root.put("overlay", overlay.toString());
         root.put("instances", list);
-        System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
+        spec.commandLine().getOut().println(new GsonBuilder().setPrettyPrinting().create().toJson(root));
         return 0;
     }
 

@@ -39,6 +39,8 @@ public final class WorldCommand implements Runnable {
     @Command(name = "render", mixinStandardHelpOptions = true,
             description = "Render scenes: NNNNNN.png, one mask PNG per object and scenes.json (captions, objects, boxes).")
     static final class Render implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec command;
         @Option(names = "--count", defaultValue = "16", description = "number of scenes (default ${DEFAULT-VALUE})")
         int count;
         @Option(names = "--seed", defaultValue = "0", description = "seed of the first scene; scene i uses seed+i (default ${DEFAULT-VALUE})")
@@ -57,7 +59,7 @@ public final class WorldCommand implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            System.out.println("wrote " + count + " scenes to " + out);
+            command.commandLine().getOut().println("wrote " + count + " scenes to " + out);
             return 0;
         }
     }
@@ -131,7 +133,7 @@ public final class WorldCommand implements Runnable {
                 return WorldGroundingTrain.run(spec.commandLine(), split, steps, batch, lr, seed, checkpointEvery, images, dataset, resume, normalTraining, run, modelOut, storeAs);
             }
             if (stage.equals("vae") || stage.equals("diffusion")) {
-                return WorldGenTrain.run(stage, steps, decaySteps, batch, lr, seed, autocast, minSnrGamma, checkpointEvery, minutes, stopAt, resume,
+                return WorldGenTrain.run(spec.commandLine().getOut(), stage, steps, decaySteps, batch, lr, seed, autocast, minSnrGamma, checkpointEvery, minutes, stopAt, resume,
                         out.equals(Path.of("runs/world-detector")) ? Path.of("runs/world-" + stage) : out, modelOut, storeAs);
             }
             if (!stage.equals("detector")) throw new GroundiffException("unknown --stage '" + stage + "' (available: detector, vae, diffusion, grounding)");
@@ -142,9 +144,9 @@ public final class WorldCommand implements Runnable {
                     minutes != null ? minutes : Double.POSITIVE_INFINITY,
                     checkpointEvery != null ? checkpointEvery : DetectorTrainer.Limits.DEFAULT_CHECKPOINT_EVERY, true);
             DetectorTrainer.Result r = DetectorTrainer.run(t, out, resume, limits);
-            System.out.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training%n", r.step(), t.steps(), r.lastLoss(), r.trainSeconds());
+            spec.commandLine().getOut().printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training%n", r.step(), t.steps(), r.lastLoss(), r.trainSeconds());
             if (!r.finished()) {
-                System.out.println("stopped early; continue with the same options and --resume (checkpoint in " + out + ")");
+                spec.commandLine().getOut().println("stopped early; continue with the same options and --resume (checkpoint in " + out + ")");
                 return 0;
             }
             Path target = modelOut != null ? modelOut : WorldModels.dir("detector");
@@ -154,7 +156,7 @@ public final class WorldCommand implements Runnable {
             meta.put("train_seconds", String.format(Locale.ROOT, "%.1f", r.trainSeconds()));
             meta.put("code_version", CodeVersion.describe());
             DetectorModel.save(target, r.detector(), storeAs, meta);
-            System.out.println("wrote " + target);
+            spec.commandLine().getOut().println("wrote " + target);
             return 0;
         }
     }
@@ -162,6 +164,8 @@ public final class WorldCommand implements Runnable {
     @Command(name = "eval-detector", mixinStandardHelpOptions = true,
             description = "mIoU of the world detector over the 20 categories on freshly rendered scenes (per-category IoU accumulated over the set).")
     static final class EvalDetector implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
         @Option(names = "--count", defaultValue = "1000", description = "number of scenes (default ${DEFAULT-VALUE})")
         int count;
         @Option(names = "--first-seed", defaultValue = "" + DetectorEvaluator.DEFAULT_FIRST_SEED,
@@ -179,9 +183,10 @@ public final class WorldCommand implements Runnable {
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("eval").setInitialMax(count).build()) {
                 e = DetectorEvaluator.evaluate(d, firstSeed, count, 50, pb::step);
             }
-            System.out.println("category    IoU");
-            e.iou().forEach((c, v) -> System.out.printf(Locale.ROOT, "%-10s %6.2f%n", c, 100 * v));
-            System.out.printf(Locale.ROOT, "mIoU       %6.2f   (%d scenes, seeds %d..%d, model %s)%n", 100 * e.meanIoU(), e.scenes(), firstSeed, firstSeed + count - 1, dir);
+            java.io.PrintWriter w = spec.commandLine().getOut();
+            w.println("category    IoU");
+            e.iou().forEach((c, v) -> w.printf(Locale.ROOT, "%-10s %6.2f%n", c, 100 * v));
+            w.printf(Locale.ROOT, "mIoU       %6.2f   (%d scenes, seeds %d..%d, model %s)%n", 100 * e.meanIoU(), e.scenes(), firstSeed, firstSeed + count - 1, dir);
             return 0;
         }
     }

@@ -20,6 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "eval-generator", mixinStandardHelpOptions = true,
         description = "Generate one- and two-object prompts with the world model and count what the world detector finds.")
 final class WorldEvalGenerator implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--model", description = "world model folder (default: models/world/sd)")
     Path model;
     @Option(names = "--detector", description = "detector folder (default: models/world/detector)")
@@ -32,6 +34,8 @@ final class WorldEvalGenerator implements Callable<Integer> {
     int steps;
     @Option(names = "--guidance", defaultValue = "4", description = "classifier-free guidance scale (default ${DEFAULT-VALUE})")
     double guidance;
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta: 0 deterministic, 1 as noisy as DDPM (default ${DEFAULT-VALUE})")
+    double eta;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the first prompt (default ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--samples", description = "also write every generated image here")
@@ -46,12 +50,16 @@ final class WorldEvalGenerator implements Callable<Integer> {
         long t0 = System.nanoTime();
         GenFidelity.Figures f;
         try (ProgressBar pb = ProgressBars.create("generate+detect", singles.size() + two.size(), "images")) {
-            f = GenFidelity.evaluate(sd, det, singles, two, steps, guidance, 16, seed, samples, pb::stepBy);
+            f = GenFidelity.evaluate(sd, det, singles, two, new GenFidelity.Sampling(steps, guidance, eta, seed), 16, samples, pb::stepBy);
         }
-        System.out.printf(Locale.ROOT, "one object:  category found %d/%d = %.1f%%, colour right %d/%d = %.1f%%%n",
+        java.io.PrintWriter w = spec.commandLine().getOut();
+        w.printf(Locale.ROOT, "one object:  category found %d/%d = %.1f%%, colour right %d/%d = %.1f%%%n",
                 f.categoryFound(), f.single(), 100 * f.categoryRate(), f.colourRight(), f.single(), 100 * f.colourRate());
-        System.out.printf(Locale.ROOT, "two objects: both found %d/%d = %.1f%%%n", f.bothFound(), f.pairs(), 100 * f.bothRate());
-        System.out.printf(Locale.ROOT, "(%d DDIM steps, guidance %.1f, seeds from %d, %.0f s)%n", steps, guidance, seed, (System.nanoTime() - t0) / 1e9);
+        StringBuilder per = new StringBuilder("one object, found per category:");
+        f.foundByCategory().forEach((c, n) -> per.append(' ').append(c).append(' ').append(n).append('/').append(f.promptsByCategory().get(c)));
+        w.println(per);
+        w.printf(Locale.ROOT, "two objects: both found %d/%d = %.1f%%%n", f.bothFound(), f.pairs(), 100 * f.bothRate());
+        w.printf(Locale.ROOT, "(%d DDIM steps, guidance %.1f, eta %.2f, seeds from %d, %.0f s)%n", steps, guidance, eta, seed, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 }

@@ -20,7 +20,7 @@ final class WorldGenTrain {
 
     private WorldGenTrain() {}
 
-    static int run(String stage, Integer steps, Integer decaySteps, Integer batch, Double lr, Long seed, String autocast, Double minSnrGamma, Integer checkpointEvery, Double minutes,
+    static int run(java.io.PrintWriter w, String stage, Integer steps, Integer decaySteps, Integer batch, Double lr, Long seed, String autocast, Double minSnrGamma, Integer checkpointEvery, Double minutes,
                    Integer stopAt, boolean resume, Path out, Path modelOut, DType dtype) throws IOException {
         GenArchitecture a = GenArchitecture.world();
         GenTraining t = (stage.equals("vae") ? GenTraining.vaeDefaults(a) : GenTraining.diffusionDefaults(a)).with(batch, lr, seed).withDiffusionOptions(autocast, minSnrGamma);
@@ -31,9 +31,9 @@ final class WorldGenTrain {
                 minutes != null ? minutes : Double.POSITIVE_INFINITY,
                 checkpointEvery != null ? checkpointEvery : DetectorTrainer.Limits.DEFAULT_CHECKPOINT_EVERY, true);
         GenTrainer.Result r = GenRun.train(t, decay, 64, n, out, model, resume, limits, dtype);
-        System.out.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training; wrote %s (%s)%n",
+        w.printf(Locale.ROOT, "step %d/%d, last loss %.4f, %.1f s of training; wrote %s (%s)%n",
                 r.step(), n, r.lastLoss(), r.trainSeconds(), model, stage.equals("vae") ? "vae/" : "text_encoder/, unet/, tokenizer/, scheduler/");
-        if (!r.finished()) System.out.println("stopped early; continue with the same options and --resume (checkpoint in " + out + ")");
+        if (!r.finished()) w.println("stopped early; continue with the same options and --resume (checkpoint in " + out + ")");
         return 0;
     }
 }

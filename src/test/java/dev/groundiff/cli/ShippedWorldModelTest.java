@@ -47,6 +47,37 @@ class ShippedWorldModelTest {
     }
 
     @Test
+    void evalGeneratorCountsEachCategoryAndPassesEtaToTheSampler(@TempDir Path tmp) throws Exception {
+        List<String> base = List.of("world", "eval-generator", "--per-category", "1", "--pairs", "2", "--steps", "2");
+        List<String> deterministic = new ArrayList<>(base), noisy = new ArrayList<>(base);
+        deterministic.addAll(List.of("--samples", tmp.resolve("eta0").toString()));
+        noisy.addAll(List.of("--eta", "1", "--samples", tmp.resolve("eta1").toString()));
+        WorkflowTestSupport.Run r = run(deterministic);
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher total = java.util.regex.Pattern.compile("category found (\\d+)/20 ").matcher(r.out());
+        assertTrue(total.find(), r.out());
+        String per = r.out().lines().filter(l -> l.startsWith("one object, found per category:")).findFirst().orElseThrow();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" ([a-z]+) (\\d+)/(\\d+)").matcher(per);
+        int categories = 0, found = 0;
+        while (m.find()) {
+            categories++;
+            found += Integer.parseInt(m.group(2));
+            assertEquals("1", m.group(3), per);
+        }
+        assertEquals(20, categories, per);
+        assertEquals(Integer.parseInt(total.group(1)), found, "the per-category counts add up to the total");
+        WorkflowTestSupport.Run e = run(noisy);
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("eta 1.00"), e.out());
+        try (var files = Files.list(tmp.resolve("eta0").resolve("single"))) {
+            assertEquals(21, files.count(), "20 images and the montage");
+        }
+        Path first = Path.of("single", "0000-a_red_circle.png");
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("eta0").resolve(first)), Files.readAllBytes(tmp.resolve("eta1").resolve(first))),
+                "eta 1 adds fresh noise at each step: the same seed draws another image");
+    }
+
+    @Test
     void groundingStageTrainsResumesAndExports(@TempDir Path tmp) throws Exception {
         Path runDir = tmp.resolve("run"), model = tmp.resolve("model");
         List<String> args = new ArrayList<>(List.of("world", "train", "--stage", "grounding", "--split", "1", "--images", "3", "--steps", "2",

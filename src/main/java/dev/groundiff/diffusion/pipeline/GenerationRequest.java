@@ -40,6 +40,10 @@ public record GenerationRequest(List<String> prompts, String negativePrompt, lon
         return new GenerationRequest(prompts, p, seed, steps, guidance, height, width, eta, initLatents, taps, featureStep, traceCrossAttention);
     }
 
+    public GenerationRequest withEta(double e) {
+        return new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, height, width, e, initLatents, taps, featureStep, traceCrossAttention);
+    }
+
     public GenerationRequest withInitLatents(Tensor t) {
         return new GenerationRequest(prompts, negativePrompt, seed, steps, guidance, height, width, eta, t, taps, featureStep, traceCrossAttention);
     }

@@ -17,7 +17,9 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -29,7 +31,16 @@ import java.util.function.IntConsumer;
 public final class GenFidelity {
     public record Prompt(String text, List<String> categories, List<WorldColour> colours) {}
 
-    public record Figures(int single, int categoryFound, int colourRight, int pairs, int bothFound) {
+    /** How each image is drawn: prompt {@code i} with seed {@code firstSeed + i}. */
+    public record Sampling(int steps, double guidance, double eta, long firstSeed) {}
+
+    /**
+     * @param foundByCategory one-object prompts whose category was found, per category (in
+     *                        {@link WorldCategories#names()} order)
+     * @param promptsByCategory one-object prompts per category
+     */
+    public record Figures(int single, int categoryFound, int colourRight, int pairs, int bothFound,
+                          Map<String, Integer> foundByCategory, Map<String, Integer> promptsByCategory) {
         public double categoryRate() {
             return (double) categoryFound / Math.max(1, single);
         }
@@ -75,19 +86,27 @@ public final class GenFidelity {
     }
 
     /**
-     * Generates every prompt (prompt {@code i} with seed {@code firstSeed + i}), detects, and counts.
-     * Images are written to {@code samples} when it is not null.
+     * Generates every prompt (the pairs' seeds follow the singles'), detects, and counts. Images are
+     * written to {@code samples} when it is not null.
      */
     public static Figures evaluate(StableDiffusion sd, WorldDetector detector, List<Prompt> singles, List<Prompt> pairs,
-                                   int steps, double guidance, int batch, long firstSeed, Path samples, IntConsumer progress) throws IOException {
-        int[] s = run(sd, detector, singles, steps, guidance, batch, firstSeed, samples == null ? null : samples.resolve("single"), progress);
-        int[] p = run(sd, detector, pairs, steps, guidance, batch, firstSeed + singles.size(), samples == null ? null : samples.resolve("pair"), progress);
-        return new Figures(singles.size(), s[0], s[1], pairs.size(), p[2]);
+                                   Sampling sampling, int batch, Path samples, IntConsumer progress) throws IOException {
+        Map<String, Integer> found = new LinkedHashMap<>(), asked = new LinkedHashMap<>();
+        for (String c : WorldCategories.names()) {
+            found.put(c, 0);
+            asked.put(c, 0);
+        }
+        int[] s = run(sd, detector, singles, sampling, sampling.firstSeed(), batch, samples == null ? null : samples.resolve("single"), progress, found, asked);
+        int[] p = run(sd, detector, pairs, sampling, sampling.firstSeed() + singles.size(), batch, samples == null ? null : samples.resolve("pair"), progress, null, null);
+        return new Figures(singles.size(), s[0], s[1], pairs.size(), p[2], found, asked);
     }
 
-    /** [category found (first object), colour right (first object), all categories found]. */
-    private static int[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, int steps, double guidance, int batch,
-                             long firstSeed, Path dir, IntConsumer progress) throws IOException {
+    /**
+     * [category found (first object), colour right (first object), all categories found]; the first
+     * object's found / asked counts go into {@code found} / {@code asked} when they are not null.
+     */
+    private static int[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, Sampling sampling, long firstSeed, int batch,
+                             Path dir, IntConsumer progress, Map<String, Integer> found, Map<String, Integer> asked) throws IOException {
         int[] counts = new int[3];
         List<BufferedImage> generated = new ArrayList<>();
         TextToImage t2i = new TextToImage(sd);
@@ -98,15 +117,20 @@ public final class GenFidelity {
             for (int i = 0; i < chunk.size(); i++) {
                 // one call per prompt: the seed fixes that prompt's noise whatever the batch size
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor img = t2i.generate(GenerationRequest.of(List.of(chunk.get(i).text()), firstSeed + start + i, steps, guidance, size, size)).image();
+                    GenerationRequest req = GenerationRequest.of(List.of(chunk.get(i).text()), firstSeed + start + i, sampling.steps(), sampling.guidance(), size, size)
+                            .withEta(sampling.eta());
+                    Tensor img = t2i.generate(req).image();
                     images.add(Images.toImage(img.select(0, 0)));
                 }
             }
-            List<List<DetectorInstance>> found = detector.detectAll(images);
+            List<List<DetectorInstance>> detected = detector.detectAll(images);
             for (int i = 0; i < chunk.size(); i++) {
                 Prompt p = chunk.get(i);
-                List<DetectorInstance> inst = found.get(i);
-                DetectorInstance first = byCategory(inst, p.categories().get(0));
+                List<DetectorInstance> inst = detected.get(i);
+                String category = p.categories().get(0);
+                DetectorInstance first = byCategory(inst, category);
+                if (asked != null) asked.merge(category, 1, Integer::sum);
+                if (first != null && found != null) found.merge(category, 1, Integer::sum);
                 if (first != null) {
                     counts[0]++;
                     if (nearestColour(images.get(i), first.mask()) == p.colours().get(0)) counts[1]++;
