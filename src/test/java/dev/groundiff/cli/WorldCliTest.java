@@ -14,16 +14,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static dev.groundiff.cli.WorkflowTestSupport.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 class WorldCliTest {
@@ -32,27 +28,11 @@ class WorldCliTest {
         Torch.init();
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err));
-            int code = cl.execute(args);
-            return new Run(code, bytes.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
-    }
-
     @Test
     void renderWritesImagesMasksAndJson(@TempDir Path dir) throws Exception {
-        Run r = run("world", "render", "--count", "3", "--seed", "10", "--out", dir.toString());
+        WorkflowTestSupport.Run r = run(List.of("world", "render", "--count", "3", "--seed", "10", "--out", dir.toString()));
         assertEquals(0, r.code(), r.err());
+        assertEquals("wrote 3 scenes to " + dir, r.out().strip());
         JsonObject root = JsonParser.parseString(Files.readString(dir.resolve("scenes.json"))).getAsJsonObject();
         JsonArray scenes = root.getAsJsonArray("scenes");
         assertEquals(3, scenes.size());
@@ -68,8 +48,8 @@ class WorldCliTest {
         Path model = dir.resolve("model");
         DetectorConfig cfg = new DetectorConfig(64, List.of(8, 16), 4, WorldCategories.names());
         DetectorModel.save(model, new WorldDetector(cfg, ParamFactory.random(0)), DType.FLOAT16, Map.of());
-        assertEquals(0, run("world", "render", "--count", "1", "--out", dir.toString()).code());
-        Run r = run("detect", "--image", dir.resolve("000000.png").toString(), "--model", model.toString(), "--out", dir.resolve("det").toString());
+        assertEquals(0, run(List.of("world", "render", "--count", "1", "--out", dir.toString())).code());
+        WorkflowTestSupport.Run r = run(List.of("detect", "--image", dir.resolve("000000.png").toString(), "--model", model.toString(), "--out", dir.resolve("det").toString()));
         assertEquals(0, r.code(), r.err());
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
         assertTrue(json.has("instances"));
@@ -84,10 +64,10 @@ class WorldCliTest {
 
     @Test
     void badInputIsOneLineError(@TempDir Path dir) {
-        Run r = run("detect", "--image", dir.resolve("nope.png").toString(), "--model", dir.toString());
+        WorkflowTestSupport.Run r = run(List.of("detect", "--image", dir.resolve("nope.png").toString(), "--model", dir.toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("nope.png: no such file"), r.err());
-        r = run("world", "train", "--stage", "gan", "--out", dir.toString());
+        r = run(List.of("world", "train", "--stage", "gan", "--out", dir.toString()));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown --stage 'gan'"), r.err());
     }
