@@ -40,7 +40,7 @@ public final class WorldCommand implements Runnable {
             description = "Render scenes: NNNNNN.png, one mask PNG per object and scenes.json (captions, objects, boxes).")
     static final class Render implements Callable<Integer> {
         @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec command;
+        picocli.CommandLine.Model.CommandSpec spec;
         @Option(names = "--count", defaultValue = "16", description = "number of scenes (default ${DEFAULT-VALUE})")
         int count;
         @Option(names = "--seed", defaultValue = "0", description = "seed of the first scene; scene i uses seed+i (default ${DEFAULT-VALUE})")
@@ -53,13 +53,13 @@ public final class WorldCommand implements Runnable {
         @Override
         public Integer call() {
             if (count < 1) throw new GroundiffException("--count must be at least 1, got " + count);
-            SceneSpec spec = SceneSpec.defaults().withSize(size);
+            SceneSpec scenes = SceneSpec.defaults().withSize(size);
             try (ProgressBar pb = new ProgressBarBuilder().setTaskName("render").setInitialMax(count).build()) {
-                SceneWriter.renderAll(out, seed, count, spec, pb::step);
+                SceneWriter.renderAll(out, seed, count, scenes, pb::step);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            command.commandLine().getOut().println("wrote " + count + " scenes to " + out);
+            spec.commandLine().getOut().println("wrote " + count + " scenes to " + out);
             return 0;
         }
     }

@@ -91,23 +91,31 @@ public final class GenFidelity {
      */
     public static Figures evaluate(StableDiffusion sd, WorldDetector detector, List<Prompt> singles, List<Prompt> pairs,
                                    Sampling sampling, int batch, Path samples, IntConsumer progress) throws IOException {
+        Outcome[] s = run(sd, detector, singles, sampling, sampling.firstSeed(), batch, samples == null ? null : samples.resolve("single"), progress);
+        Outcome[] p = run(sd, detector, pairs, sampling, sampling.firstSeed() + singles.size(), batch, samples == null ? null : samples.resolve("pair"), progress);
         Map<String, Integer> found = new LinkedHashMap<>(), asked = new LinkedHashMap<>();
         for (String c : WorldCategories.names()) {
             found.put(c, 0);
             asked.put(c, 0);
         }
-        int[] s = run(sd, detector, singles, sampling, sampling.firstSeed(), batch, samples == null ? null : samples.resolve("single"), progress, found, asked);
-        int[] p = run(sd, detector, pairs, sampling, sampling.firstSeed() + singles.size(), batch, samples == null ? null : samples.resolve("pair"), progress, null, null);
-        return new Figures(singles.size(), s[0], s[1], pairs.size(), p[2], found, asked);
+        int firstFound = 0, colourRight = 0, bothFound = 0;
+        for (int i = 0; i < s.length; i++) {
+            String category = singles.get(i).categories().get(0);
+            asked.merge(category, 1, Integer::sum);
+            if (s[i].firstFound()) found.merge(category, 1, Integer::sum);
+            if (s[i].firstFound()) firstFound++;
+            if (s[i].colourRight()) colourRight++;
+        }
+        for (Outcome o : p) if (o.allFound()) bothFound++;
+        return new Figures(singles.size(), firstFound, colourRight, pairs.size(), bothFound, found, asked);
     }
 
-    /**
-     * [category found (first object), colour right (first object), all categories found]; the first
-     * object's found / asked counts go into {@code found} / {@code asked} when they are not null.
-     */
-    private static int[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, Sampling sampling, long firstSeed, int batch,
-                             Path dir, IntConsumer progress, Map<String, Integer> found, Map<String, Integer> asked) throws IOException {
-        int[] counts = new int[3];
+    /** What the detector made of one prompt's image: its first object found, with the right colour; all its objects found. */
+    private record Outcome(boolean firstFound, boolean colourRight, boolean allFound) {}
+
+    private static Outcome[] run(StableDiffusion sd, WorldDetector detector, List<Prompt> prompts, Sampling sampling, long firstSeed, int batch,
+                                 Path dir, IntConsumer progress) throws IOException {
+        Outcome[] outcomes = new Outcome[prompts.size()];
         List<BufferedImage> generated = new ArrayList<>();
         TextToImage t2i = new TextToImage(sd);
         int size = sd.nativeImageSize();
@@ -127,17 +135,10 @@ public final class GenFidelity {
             for (int i = 0; i < chunk.size(); i++) {
                 Prompt p = chunk.get(i);
                 List<DetectorInstance> inst = detected.get(i);
-                String category = p.categories().get(0);
-                DetectorInstance first = byCategory(inst, category);
-                if (asked != null) asked.merge(category, 1, Integer::sum);
-                if (first != null && found != null) found.merge(category, 1, Integer::sum);
-                if (first != null) {
-                    counts[0]++;
-                    if (nearestColour(images.get(i), first.mask()) == p.colours().get(0)) counts[1]++;
-                }
+                DetectorInstance first = byCategory(inst, p.categories().get(0));
                 boolean all = true;
                 for (String c : p.categories()) all &= byCategory(inst, c) != null;
-                if (all) counts[2]++;
+                outcomes[start + i] = new Outcome(first != null, first != null && nearestColour(images.get(i), first.mask()) == p.colours().get(0), all);
                 if (dir != null) {
                     java.nio.file.Files.createDirectories(dir);
                     Images.writePng(images.get(i), dir.resolve(String.format("%04d-%s.png", start + i, p.text().substring(Captions.PREFIX.length()).replace(' ', '_'))));
@@ -147,7 +148,7 @@ public final class GenFidelity {
             }
         }
         if (dir != null) Images.writePng(montage(generated, 10, 2), dir.resolve("montage.png"));
-        return counts;
+        return outcomes;
     }
 
     /** The images in rows of {@code columns}, each scaled up {@code scale} times (nearest neighbour). */
